@@ -1,0 +1,96 @@
+// owncast-wm: parse the command line, load configuration, wire the app, wait for a signal.
+#include <signal.h>
+
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/app.h"
+#include "core/config.h"
+#include "core/log.h"
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+void usage(FILE* out) {
+  std::fprintf(out,
+               "owncast-wm %s - Open Payments tips for Owncast\n\n"
+               "Usage:\n"
+               "  owncast-wm [serve] [flags]   run the sidecar (default)\n"
+               "  owncast-wm version           print the version\n"
+               "  owncast-wm --help            this help\n\n"
+               "Flags (flag > environment > --config file > default):\n%s",
+               kVersion, wm::config_help().c_str());
+}
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "owncast-wm: %s\n", message.c_str());
+  return 2;
+}
+
+int serve(const std::vector<std::string>& args) {
+  auto config = wm::load_config(args);
+  if (!config) return fail(config.error().message);
+  wm::log::set_format(config->log_format == "json" ? wm::log::Format::json : wm::log::Format::text);
+
+  // Signals are taken by sigwait below; every thread created from here on inherits the mask.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto app = wm::app::App::create(*config);
+  if (!app) return fail(app.error().message);
+  auto port = (*app)->bind();
+  if (!port) return fail(port.error().message);
+
+  std::printf("owncast-wm listening on %s\n", wm::default_public_url(config->listen_host, *port).c_str());
+  wm::log::info("owncast-wm listening", {{"version", kVersion},
+                                         {"address", config->listen_host + ":" + std::to_string(*port)},
+                                         {"data_dir", config->data_dir},
+                                         {"public_url", (*app)->public_url()}});
+  // The webhook URL holds the secret token: it goes to stdout once, never into the log.
+  auto urls = (*app)->webhook_urls();
+  if (!urls.empty()) std::printf("Owncast webhook URL (Admin > Integrations > Webhooks): %s\n", urls[0].c_str());
+  std::fflush(stdout);
+
+  std::thread server([&] { (*app)->run(); });
+  int sig = 0;
+  sigwait(&sigs, &sig);
+  wm::log::info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  (*app)->shutdown();
+  server.join();
+  app->reset();
+  wm::log::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string cmd = "serve";
+  if (!args.empty() && args[0].rfind("-", 0) != 0) {
+    cmd = args[0];
+    args.erase(args.begin());
+  }
+  for (const auto& a : args)
+    if (a == "--help" || a == "-h") {
+      usage(stdout);
+      return 0;
+    }
+  if (cmd == "help") {
+    usage(stdout);
+    return 0;
+  }
+  if (cmd == "version") {
+    std::printf("owncast-wm %s\n", kVersion);
+    return 0;
+  }
+  if (cmd == "serve") return serve(args);
+  return fail("unknown command '" + cmd + "' (see owncast-wm --help)");
+}

@@ -1,0 +1,135 @@
+#include "app/app.h"
+
+#include "app/routes.h"
+
+#include <condition_variable>
+#include <mutex>
+
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/timeutil.h"
+#include "owncast/reconciler.h"
+#include "owncast/service.h"
+#include "store/store.h"
+
+namespace wm::app {
+
+struct App::Impl {
+  Config config;
+  Metrics metrics;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<owncast::Service> service;
+  std::unique_ptr<owncast::Reconciler> reconciler;
+  std::unique_ptr<http::Server> server;
+  std::vector<std::string> tokens;
+  std::mutex shutdown_mu;
+  bool shut = false;
+  std::mutex run_mu;
+  std::condition_variable run_cv;
+  bool serving = false;   // run() is inside the server loop
+  bool stopping = false;  // shutdown() has begun
+};
+
+App::App(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+App::~App() { shutdown(); }
+
+Result<std::unique_ptr<App>> App::create(const Config& config) {
+  auto d = std::make_unique<Impl>();
+  d->config = config;
+  const int64_t started = timeutil::monotonic_ns();
+  d->metrics.gauge("owncast_wm_uptime_seconds", "Seconds since the process started",
+                   [started] { return (timeutil::monotonic_ns() - started) / 1e9; });
+  Histogram* commit = d->metrics.histogram(
+      "owncast_wm_store_commit_seconds", "LMDB write transaction commit latency",
+      {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1});
+
+  store::Options so;
+  so.dir = config.data_dir;
+  so.on_commit = [commit](double s) { commit->observe(s); };
+  auto st = store::Store::open(so);
+  if (!st) return st.error();
+  d->store = std::move(*st);
+
+  auto tokens = owncast::webhook_tokens(*d->store, config.webhook_token);
+  if (!tokens) return tokens.error();
+  d->tokens = *tokens;
+
+  owncast::ServiceOptions opts;
+  opts.queue_capacity = config.webhook_queue;
+  opts.durable_ack = config.webhook_ack == "durable";
+  opts.signatures = config.webhook_signatures;
+  opts.secret = config.webhook_secret;
+  d->service = std::make_unique<owncast::Service>(*d->store, d->metrics, opts);
+  if (auto s = d->service->start(); !s) return s.error();
+
+  if (!config.owncast_url.empty() && !config.owncast_token.empty() && config.owncast_reconcile_s > 0) {
+    d->reconciler = std::make_unique<owncast::Reconciler>(
+        owncast::ApiClient(config.owncast_url, config.owncast_token), *d->service, config.owncast_reconcile_s);
+    owncast::Reconciler* r = d->reconciler.get();
+    d->service->on_stream_started([r] { r->trigger(); });
+  }
+
+  http::ServerOptions ho;
+  ho.max_body = 2u << 20;
+  ho.threads = config.http_threads;
+  ho.access_log = config.access_log;
+  d->server = std::make_unique<http::Server>(ho, &d->metrics);
+  register_routes(*d->server, *d->service, d->config, d->tokens, d->metrics);
+  return std::unique_ptr<App>(new App(std::move(d)));
+}
+
+Result<int> App::bind() {
+  auto port = impl_->server->bind(impl_->config.listen_host, impl_->config.listen_port);
+  if (!port) return port;
+  // With --listen ...:0 the real port is known only now.
+  if (!impl_->config.pinned.count("public-url"))
+    impl_->config.public_url = default_public_url(impl_->config.listen_host, *port);
+  if (impl_->reconciler) impl_->reconciler->start();
+  return port;
+}
+
+void App::run() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->run_mu);
+    if (impl_->stopping) return;
+    impl_->serving = true;
+  }
+  impl_->server->run();
+  {
+    std::lock_guard<std::mutex> lock(impl_->run_mu);
+    impl_->serving = false;
+  }
+  impl_->run_cv.notify_all();
+}
+
+void App::shutdown() {
+  std::lock_guard<std::mutex> lock(impl_->shutdown_mu);
+  if (impl_->shut) return;
+  impl_->shut = true;
+  {
+    std::unique_lock<std::mutex> lock(impl_->run_mu);
+    impl_->stopping = true;
+    // In-flight requests finish before run() returns. Retried because a stop() that lands
+    // before the server loop has started is a no-op in cpp-httplib.
+    while (impl_->serving) {
+      impl_->server->stop();
+      impl_->run_cv.wait_for(lock, std::chrono::milliseconds(50));
+    }
+    impl_->server->stop();
+  }
+  if (impl_->reconciler) impl_->reconciler->stop();
+  impl_->service->stop();  // writes everything still queued
+  impl_->store.reset();    // closes LMDB and releases the data-dir lock
+}
+
+std::vector<std::string> App::webhook_urls() const {
+  std::vector<std::string> out;
+  for (const auto& t : impl_->tokens) out.push_back(impl_->config.public_url + "/webhooks/owncast/" + t);
+  return out;
+}
+
+const std::string& App::public_url() const { return impl_->config.public_url; }
+
+const std::vector<http::Route>& App::routes() const { return impl_->server->routes(); }
+
+}  // namespace wm::app

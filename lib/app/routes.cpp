@@ -1,0 +1,169 @@
+// HTTP routes of the sidecar. Handlers are thin: check access, parse input, call the service,
+// shape the JSON.
+#include "app/routes.h"
+
+#include <charconv>
+
+#include "core/assets.h"
+#include "core/config.h"
+#include "core/timeutil.h"
+#include "http/auth.h"
+#include "http/server.h"
+#include "owncast/service.h"
+
+namespace wm::app {
+
+namespace {
+
+using json = nlohmann::json;
+using http::Access;
+using http::Request;
+using http::Response;
+
+json time_or_null(int64_t ns) { return ns ? json(timeutil::format_rfc3339(ns)) : json(nullptr); }
+
+// Parses an optional positive integer query parameter; answers 400 itself on bad input.
+bool query_int(const Request& req, Response& res, const char* name, size_t def, size_t max, size_t& out) {
+  out = def;
+  if (!req.has_param(name)) return true;
+  const std::string v = req.get_param_value(name);
+  size_t n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || p != v.data() + v.size() || n == 0 || n > max) {
+    http::json_error(res, 400, "invalid_parameter",
+                     std::string("'") + name + "' must be a whole number from 1 to " + std::to_string(max));
+    return false;
+  }
+  out = n;
+  return true;
+}
+
+void serve_asset(Response& res, const std::string& path) {
+  auto data = assets::find(path);
+  if (!data) {
+    http::json_error(res, 404, "not_found", "no such file");
+    return;
+  }
+  res.set_header("Cache-Control", "no-cache");
+  res.set_content(std::string(*data), std::string(assets::content_type(path)).c_str());
+}
+
+}  // namespace
+
+void register_routes(http::Server& server, owncast::Service& service, const Config& config,
+                     const std::vector<std::string>& tokens, Metrics& metrics) {
+  const std::string password = config.admin_password;
+  auto admin = [password](http::Handler h) {
+    return [password, h = std::move(h)](const Request& req, Response& res) {
+      if (http::require_admin(req, res, password)) h(req, res);
+    };
+  };
+
+  server.get("/healthz", Access::public_, [](const Request&, Response& res) {
+    http::json_reply(res, 200, {{"status", "ok"}});
+  });
+
+  server.get("/metrics", Access::public_, [&metrics](const Request&, Response& res) {
+    res.set_content(metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+
+  server.get("/plugins/wm/plugin.yml", Access::public_,
+             [](const Request&, Response& res) { serve_asset(res, "plugin.yml"); });
+
+  server.get(R"(/plugins/wm/ui/([A-Za-z0-9_\-./]+))", Access::public_, [](const Request& req, Response& res) {
+    std::string rel = req.matches[1];
+    if (rel.find("..") != std::string::npos) {
+      http::json_error(res, 404, "not_found", "no such file");
+      return;
+    }
+    serve_asset(res, "ui/" + rel);
+  });
+
+  server.get("/plugins/wm/admin", Access::public_,
+             [](const Request&, Response& res) { serve_asset(res, "ui/admin/index.html"); });
+
+  server.get("/", Access::public_, [](const Request&, Response& res) { res.set_redirect("/plugins/wm/admin"); });
+
+  // Owncast's webhook. Wrong or missing token: 404 exactly like an unknown route.
+  Counter* bad_token = metrics.counter("owncast_wm_webhook_rejected_total", "Webhook requests rejected, by reason",
+                                       "reason", "bad_token");
+  server.post(R"(/webhooks/owncast/([^/]*))", Access::public_,
+              [&service, tokens, bad_token](const Request& req, Response& res) {
+                if (!owncast::token_matches(tokens, req.matches[1].str())) {
+                  bad_token->inc();
+                  http::json_error(res, 404, "not_found", "no such route");
+                  return;
+                }
+                owncast::Ack ack = service.submit(req.body, req.get_header_value("owncast-signature"));
+                if (ack.status == 200) {
+                  http::json_reply(res, 200, {{"status", ack.code}});
+                } else {
+                  if (ack.status == 503) res.set_header("Retry-After", "1");
+                  http::json_error(res, ack.status, ack.code, ack.message);
+                }
+              });
+
+  // A route that does nothing, so benchmarks can compare the webhook against the server's floor.
+  server.post("/plugins/wm/noop", Access::public_, [](const Request&, Response& res) { res.status = 204; });
+
+  // Public stream state for overlays and the widget (CORS: any origin may read it).
+  auto cors = [](Response& res) {
+    res.set_header("Access-Control-Allow-Origin", "*");
+    res.set_header("Access-Control-Allow-Methods", "GET, OPTIONS");
+    res.set_header("Access-Control-Max-Age", "600");
+  };
+  server.options("/plugins/wm/stream", [cors](const Request&, Response& res) {
+    cors(res);
+    res.status = 204;
+  });
+  server.get("/plugins/wm/stream", Access::public_, [&service, cors](const Request&, Response& res) {
+    owncast::StreamState s = service.stream_state();
+    cors(res);
+    res.set_header("Cache-Control", "no-store");
+    http::json_reply(res, 200,
+                     {{"online", s.online},
+                      {"title", s.title},
+                      {"startedAt", s.online ? time_or_null(s.started_at) : json(nullptr)},
+                      {"viewers", {{"current", s.current_viewers}, {"peak", s.peak_viewers}}}});
+  });
+
+  server.get("/plugins/wm/api/events", Access::admin, admin([&service](const Request& req, Response& res) {
+               size_t limit;
+               if (!query_int(req, res, "limit", 50, 1000, limit)) return;
+               std::string type = req.get_param_value("type");
+               if (type.size() > 64) {
+                 http::json_error(res, 400, "invalid_parameter", "'type' is too long");
+                 return;
+               }
+               auto page = service.list_events(type, limit, req.get_param_value("before"));
+               if (!page) {
+                 http::json_error(res, 400, page.error().code, page.error().message);
+                 return;
+               }
+               http::json_reply(res, 200, *page);
+             }));
+
+  server.get("/plugins/wm/api/viewers", Access::admin, admin([&service](const Request&, Response& res) {
+               json list = json::array();
+               for (const auto& v : service.viewers())
+                 list.push_back({{"userId", v.user_id},
+                                 {"displayName", v.display_name},
+                                 {"joinedAt", time_or_null(v.joined_at)},
+                                 {"lastSeenAt", time_or_null(v.last_seen_at)}});
+               http::json_reply(res, 200, {{"viewers", std::move(list)}});
+             }));
+
+  server.get("/plugins/wm/api/streams", Access::admin, admin([&service](const Request& req, Response& res) {
+               size_t limit;
+               if (!query_int(req, res, "limit", 100, 1000, limit)) return;
+               http::json_reply(res, 200, service.list_streams(limit));
+             }));
+
+  server.get("/plugins/wm/api/webhook", Access::admin, admin([tokens, &config](const Request&, Response& res) {
+               json urls = json::array();
+               for (const auto& t : tokens) urls.push_back(config.public_url + "/webhooks/owncast/" + t);
+               http::json_reply(res, 200, {{"urls", urls}, {"url", urls.empty() ? json(nullptr) : urls[0]}});
+             }));
+}
+
+}  // namespace wm::app

@@ -1,0 +1,241 @@
+#include "core/config.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace wm {
+
+const std::vector<OptionInfo>& config_options() {
+  static const std::vector<OptionInfo> opts = {
+      {"listen", "OWNCAST_WM_LISTEN", "127.0.0.1:8085", "address:port to listen on ([::1]:port for IPv6)"},
+      {"data-dir", "OWNCAST_WM_DATA_DIR", "./data", "folder for the LMDB store and generated secrets"},
+      {"public-url", "OWNCAST_WM_PUBLIC_URL", "", "URL browsers use to reach the sidecar (default http://<listen>)"},
+      {"owncast-url", "OWNCAST_BASE_URL", "", "Owncast base URL, e.g. http://127.0.0.1:8080"},
+      {"owncast-token", "OWNCAST_ACCESS_TOKEN", "", "Owncast integration access token", true},
+      {"webhook-token", "OWNCAST_WM_WEBHOOK_TOKEN", "",
+       "webhook path token(s), comma-separated (two while rotating); generated if unset", true},
+      {"webhook-secret", "OWNCAST_WM_WEBHOOK_SECRET", "", "Owncast 0.3.0 webhook signing secret", true},
+      {"webhook-signatures", "OWNCAST_WM_WEBHOOK_SIGNATURES", "if-present", "off | if-present | required"},
+      {"admin-password", "OWNCAST_WM_ADMIN_PASSWORD", "", "admin password for /plugins/wm/api/*", true},
+      {"config", "OWNCAST_WM_CONFIG", "", "config file of key=value lines (keys are flag names)"},
+      {"log-format", "OWNCAST_WM_LOG_FORMAT", "text", "text | json"},
+      {"webhook-queue", "OWNCAST_WM_WEBHOOK_QUEUE", "16384", "webhook events that may wait for the store before 503"},
+      {"webhook-ack", "OWNCAST_WM_WEBHOOK_ACK", "durable",
+       "durable (answer after the event is committed to disk) | queued (answer once queued)"},
+      {"http-threads", "OWNCAST_WM_HTTP_THREADS", "64", "HTTP connections served at once"},
+      {"access-log", "OWNCAST_WM_ACCESS_LOG", "on", "on | off: one log line per HTTP request"},
+      {"owncast-reconcile", "OWNCAST_WM_OWNCAST_RECONCILE", "60",
+       "seconds between presence reconciles from Owncast's API (0 = never)"},
+      {"wallet-address", "OWNCAST_WM_WALLET_ADDRESS", "", "Open Payments wallet address receiving tips"},
+      {"client-wallet-address", "OWNCAST_WM_CLIENT_WALLET_ADDRESS", "",
+       "wallet address identifying this client (default: --wallet-address)"},
+      {"key-id", "OWNCAST_WM_KEY_ID", "", "key id registered on the client wallet address"},
+      {"key-file", "OWNCAST_WM_KEY_FILE", "", "Ed25519 private key (PKCS#8 PEM or base64 of it)"},
+      {"op-dev-hosts", "OWNCAST_WM_OP_DEV_HOSTS", "",
+       "DEVELOPMENT ONLY: host:port list allowed on loopback over plain http"},
+      {"op-timeout", "OWNCAST_WM_OP_TIMEOUT", "15", "Open Payments request timeout in seconds"},
+  };
+  return opts;
+}
+
+std::string config_help() {
+  std::ostringstream out;
+  for (const auto& o : config_options()) {
+    out << "  --" << o.flag;
+    for (size_t i = o.flag.size(); i < 22; ++i) out << ' ';
+    out << o.help;
+    if (!o.env.empty()) out << " [env " << o.env << "]";
+    if (!o.def.empty()) out << " (default " << o.def << ")";
+    out << "\n";
+  }
+  return out.str();
+}
+
+static const OptionInfo* find_option(const std::string& flag) {
+  for (const auto& o : config_options())
+    if (o.flag == flag) return &o;
+  return nullptr;
+}
+
+static std::string trim(std::string s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+static Result<std::map<std::string, std::string>> read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error{"invalid_config", "cannot read config file " + path};
+  std::map<std::string, std::string> out;
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    line = trim(line);
+    if (line.empty() || line[0] == '#') continue;
+    auto eq = line.find('=');
+    if (eq == std::string::npos)
+      return Error{"invalid_config", path + ":" + std::to_string(n) + ": expected key=value"};
+    std::string key = trim(line.substr(0, eq));
+    std::string val = trim(line.substr(eq + 1));
+    if (val.size() >= 2 && ((val.front() == '"' && val.back() == '"') || (val.front() == '\'' && val.back() == '\'')))
+      val = val.substr(1, val.size() - 2);
+    if (!find_option(key) || key == "config")
+      return Error{"invalid_config", path + ":" + std::to_string(n) + ": unknown key '" + key + "'"};
+    out[key] = val;
+  }
+  return out;
+}
+
+static bool parse_int(const std::string& s, long lo, long hi, long& out) {
+  if (s.empty() || s.size() > 9) return false;
+  long v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  if (v < lo || v > hi) return false;
+  out = v;
+  return true;
+}
+
+static Status parse_listen(const std::string& s, Config& c) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0) return Error{"invalid_config", "--listen must be host:port, got '" + s + "'"};
+  std::string host = s.substr(0, colon);
+  long port;
+  if (!parse_int(s.substr(colon + 1), 0, 65535, port))
+    return Error{"invalid_config", "--listen port must be 0-65535 (0 = any free port), got '" + s + "'"};
+  if (host.front() == '[') {
+    if (host.back() != ']') return Error{"invalid_config", "--listen IPv6 host must be [addr], got '" + s + "'"};
+    host = host.substr(1, host.size() - 2);
+  }
+  for (char ch : host) {
+    if (!(isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == ':'))
+      return Error{"invalid_config", "--listen host is not valid: '" + s + "'"};
+  }
+  c.listen_host = host;
+  c.listen_port = static_cast<int>(port);
+  return ok_status();
+}
+
+std::string default_public_url(const std::string& listen_host, int port) {
+  std::string host = listen_host.find(':') != std::string::npos ? "[" + listen_host + "]" : listen_host;
+  if (host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
+  return "http://" + host + ":" + std::to_string(port);
+}
+
+Result<Config> load_config(const std::vector<std::string>& args, std::vector<std::string>* positional) {
+  std::map<std::string, std::string> flags;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.rfind("--", 0) != 0 || a.size() == 2) {
+      if (positional) {
+        positional->push_back(a);
+        continue;
+      }
+      return Error{"invalid_config", "unexpected argument '" + a + "'"};
+    }
+    std::string name = a.substr(2), value;
+    auto eq = name.find('=');
+    bool has_value = eq != std::string::npos;
+    if (has_value) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (!find_option(name)) return Error{"invalid_config", "unknown flag --" + name + " (see --help)"};
+    if (!has_value) {
+      if (i + 1 >= args.size()) return Error{"invalid_config", "flag --" + name + " needs a value"};
+      value = args[++i];
+    }
+    flags[name] = value;
+  }
+
+  std::map<std::string, std::string> values, source;
+  for (const auto& o : config_options()) values[o.flag] = o.def;
+  std::string cfg_path;
+  if (flags.count("config")) cfg_path = flags["config"];
+  else if (const char* e = std::getenv("OWNCAST_WM_CONFIG")) cfg_path = e;
+  if (!cfg_path.empty()) {
+    auto file = read_file(cfg_path);
+    if (!file) return file.error();
+    for (auto& [k, v] : *file) {
+      values[k] = v;
+      source[k] = "config file";
+    }
+  }
+  for (const auto& o : config_options()) {
+    if (o.env.empty()) continue;
+    if (const char* e = std::getenv(o.env.c_str()); e && *e) {
+      values[o.flag] = e;
+      source[o.flag] = "env " + o.env;
+    }
+  }
+  for (auto& [k, v] : flags) {
+    values[k] = v;
+    source[k] = "flag --" + k;
+  }
+
+  Config c;
+  if (auto s = parse_listen(values["listen"], c); !s) return s.error();
+  c.data_dir = values["data-dir"];
+  if (c.data_dir.empty()) return Error{"invalid_config", "--data-dir must not be empty"};
+  c.public_url = values["public-url"];
+  while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+  if (c.public_url.empty()) {
+    c.public_url = default_public_url(c.listen_host, c.listen_port);
+  } else if (c.public_url.rfind("http://", 0) != 0 && c.public_url.rfind("https://", 0) != 0) {
+    return Error{"invalid_config", "--public-url must start with http:// or https://"};
+  }
+  c.owncast_url = values["owncast-url"];
+  while (!c.owncast_url.empty() && c.owncast_url.back() == '/') c.owncast_url.pop_back();
+  if (!c.owncast_url.empty() && c.owncast_url.rfind("http://", 0) != 0 && c.owncast_url.rfind("https://", 0) != 0)
+    return Error{"invalid_config", "--owncast-url must start with http:// or https://"};
+  c.owncast_token = values["owncast-token"];
+  c.webhook_token = values["webhook-token"];
+  c.webhook_secret = values["webhook-secret"];
+  const std::string& sig = values["webhook-signatures"];
+  if (sig == "off") c.webhook_signatures = SignatureMode::off;
+  else if (sig == "if-present") c.webhook_signatures = SignatureMode::if_present;
+  else if (sig == "required") c.webhook_signatures = SignatureMode::required;
+  else return Error{"invalid_config", "--webhook-signatures must be off, if-present or required, got '" + sig + "'"};
+  if (c.webhook_signatures == SignatureMode::required && c.webhook_secret.empty())
+    return Error{"invalid_config", "--webhook-signatures required needs --webhook-secret"};
+  c.admin_password = values["admin-password"];
+  c.log_format = values["log-format"];
+  if (c.log_format != "text" && c.log_format != "json")
+    return Error{"invalid_config", "--log-format must be text or json, got '" + c.log_format + "'"};
+  long q;
+  if (!parse_int(values["webhook-queue"], 16, 10000000, q))
+    return Error{"invalid_config", "--webhook-queue must be a number from 16 to 10000000"};
+  c.webhook_queue = static_cast<size_t>(q);
+  c.webhook_ack = values["webhook-ack"];
+  if (c.webhook_ack != "durable" && c.webhook_ack != "queued")
+    return Error{"invalid_config", "--webhook-ack must be durable or queued, got '" + c.webhook_ack + "'"};
+  long threads;
+  if (!parse_int(values["http-threads"], 4, 1024, threads))
+    return Error{"invalid_config", "--http-threads must be a number from 4 to 1024"};
+  c.http_threads = static_cast<size_t>(threads);
+  const std::string& al = values["access-log"];
+  if (al != "on" && al != "off") return Error{"invalid_config", "--access-log must be on or off, got '" + al + "'"};
+  c.access_log = al == "on";
+  long rec;
+  if (!parse_int(values["owncast-reconcile"], 0, 86400, rec))
+    return Error{"invalid_config", "--owncast-reconcile must be 0-86400 seconds"};
+  c.owncast_reconcile_s = static_cast<int>(rec);
+  c.wallet_address = values["wallet-address"];
+  c.client_wallet_address = values["client-wallet-address"];
+  if (c.client_wallet_address.empty()) c.client_wallet_address = c.wallet_address;
+  c.key_id = values["key-id"];
+  c.key_file = values["key-file"];
+  c.op_dev_hosts = values["op-dev-hosts"];
+  long t;
+  if (!parse_int(values["op-timeout"], 1, 300, t)) return Error{"invalid_config", "--op-timeout must be 1-300 seconds"};
+  c.op_timeout_s = static_cast<int>(t);
+  c.pinned = source;
+  return c;
+}
+
+}  // namespace wm

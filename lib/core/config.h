@@ -1,0 +1,60 @@
+// Configuration: flags > environment > config file > defaults.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace wm {
+
+enum class SignatureMode { off, if_present, required };
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  int listen_port = 8085;
+  std::string data_dir = "./data";
+  std::string public_url;        // how browsers reach the sidecar; derived from listen if empty
+  std::string owncast_url;       // Owncast base URL
+  std::string owncast_token;     // integration access token (secret)
+  std::string webhook_token;     // path token(s), comma-separated: up to two for rotation (secret)
+  std::string webhook_secret;    // Owncast 0.3.0 HMAC secret (secret)
+  SignatureMode webhook_signatures = SignatureMode::if_present;
+  std::string admin_password;    // secret
+  std::string log_format = "text";
+  size_t webhook_queue = 16384;  // events waiting for the writer
+  std::string webhook_ack = "durable";  // durable | queued
+  size_t http_threads = 64;
+  bool access_log = true;
+  int owncast_reconcile_s = 60;
+  // Open Payments (issue 3)
+  std::string wallet_address;
+  std::string client_wallet_address;
+  std::string key_id;
+  std::string key_file;
+  std::string op_dev_hosts;
+  int op_timeout_s = 15;
+
+  // Which settings came from a flag, env var or file (not defaults): name -> source.
+  std::map<std::string, std::string> pinned;
+};
+
+struct OptionInfo {
+  std::string flag;  // without "--"
+  std::string env;   // empty when the option has no env var
+  std::string def;
+  std::string help;
+  bool secret = false;
+};
+const std::vector<OptionInfo>& config_options();
+
+// Parses argv (after the subcommand) with env and an optional --config file.
+// Returns the remaining positional arguments in `positional` if non-null.
+Result<Config> load_config(const std::vector<std::string>& args, std::vector<std::string>* positional = nullptr);
+
+std::string config_help();
+
+// "http://<host>:<port>" for a listen address (0.0.0.0 / :: become 127.0.0.1).
+std::string default_public_url(const std::string& listen_host, int port);
+
+}  // namespace wm

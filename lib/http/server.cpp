@@ -1,0 +1,164 @@
+#include "http/server.h"
+
+#include <atomic>
+#include <exception>
+
+#include "core/crypto.h"
+#include "core/log.h"
+
+namespace wm::http {
+
+namespace {
+
+const char* code_for_status(int status) {
+  switch (status) {
+    case 400: return "bad_request";
+    case 401: return "unauthorized";
+    case 403: return "forbidden";
+    case 404: return "not_found";
+    case 405: return "method_not_allowed";
+    case 408: return "timeout";
+    case 413: return "payload_too_large";
+    case 414: return "uri_too_long";
+    case 415: return "unsupported_media_type";
+    case 429: return "rate_limited";
+    case 503: return "unavailable";
+    default: return status >= 500 ? "internal" : "error";
+  }
+}
+
+bool valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  return true;
+}
+
+std::string new_request_id() {
+  static const std::string prefix = crypto::hex(crypto::random_bytes(4));
+  static std::atomic<uint64_t> seq{0};
+  return prefix + "-" + std::to_string(seq.fetch_add(1, std::memory_order_relaxed) + 1);
+}
+
+}  // namespace
+
+void json_error(Response& res, int status, std::string_view code, std::string_view message) {
+  nlohmann::json j = {{"error", {{"code", code}, {"message", message}}}};
+  res.status = status;
+  res.set_content(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+}
+
+void json_reply(Response& res, int status, const nlohmann::json& body) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+}
+
+std::optional<nlohmann::json> json_body(const Request& req, Response& res, size_t max_body) {
+  if (req.body.size() > max_body) {
+    json_error(res, 413, "payload_too_large", "request body exceeds " + std::to_string(max_body) + " bytes");
+    return std::nullopt;
+  }
+  auto j = nlohmann::json::parse(req.body, nullptr, false);
+  if (j.is_discarded()) {
+    json_error(res, 400, "invalid_json", "request body is not valid JSON");
+    return std::nullopt;
+  }
+  return j;
+}
+
+std::string redact_path(std::string_view path) {
+  static constexpr std::string_view kHook = "/webhooks/owncast/";
+  if (path.substr(0, kHook.size()) == kHook) return std::string(kHook) + "<redacted>";
+  return std::string(path);
+}
+
+Server::Server(ServerOptions opts, Metrics* metrics) : opts_(opts), metrics_(metrics) {
+  size_t threads = opts_.threads;
+  svr_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  svr_.set_tcp_nodelay(true);
+  svr_.set_payload_max_length(opts_.max_body);
+  svr_.set_read_timeout(opts_.read_timeout_s, 0);
+  svr_.set_write_timeout(opts_.write_timeout_s, 0);
+  svr_.set_keep_alive_timeout(opts_.keep_alive_timeout_s);
+  svr_.set_keep_alive_max_count(10000);
+
+  svr_.set_pre_routing_handler([](const Request& req, Response& res) {
+    std::string id = req.get_header_value("X-Request-Id");
+    res.set_header("X-Request-Id", valid_request_id(id) ? id : new_request_id());
+    res.set_header("X-Content-Type-Options", "nosniff");
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  // Any error status without a body (404 from the router, 413 from the payload limit, ...)
+  // gets our JSON error shape.
+  svr_.set_error_handler(httplib::Server::HandlerWithResponse([](const Request&, Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    std::string msg = res.status == 404   ? "no such route"
+                      : res.status == 413 ? "request body too large"
+                                          : "request failed with HTTP status " + std::to_string(res.status);
+    json_error(res, res.status, code_for_status(res.status), msg);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  Counter* crashes = metrics_ ? metrics_->counter("owncast_wm_http_handler_exceptions_total",
+                                                  "Handlers that threw (answered 500)")
+                              : nullptr;
+  svr_.set_exception_handler([crashes](const Request& req, Response& res, std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    if (crashes) crashes->inc();
+    log::error("handler threw", {{"path", redact_path(req.path)}, {"error", what}});
+    json_error(res, 500, "internal", "internal error; see the sidecar log");
+  });
+  if (opts_.access_log) {
+    svr_.set_logger([](const Request& req, const Response& res) {
+      log::info("http", {{"method", req.method},
+                         {"path", redact_path(req.path)},
+                         {"status", std::to_string(res.status)},
+                         {"bytes", std::to_string(res.body.size())},
+                         {"rid", res.get_header_value("X-Request-Id")}});
+    });
+  }
+}
+
+Server::~Server() { stop(); }
+
+void Server::get(const std::string& p, Access a, Handler h) {
+  routes_.push_back({"GET", p, a});
+  svr_.Get(p, std::move(h));
+}
+void Server::post(const std::string& p, Access a, Handler h) {
+  routes_.push_back({"POST", p, a});
+  svr_.Post(p, std::move(h));
+}
+void Server::put(const std::string& p, Access a, Handler h) {
+  routes_.push_back({"PUT", p, a});
+  svr_.Put(p, std::move(h));
+}
+void Server::del(const std::string& p, Access a, Handler h) {
+  routes_.push_back({"DELETE", p, a});
+  svr_.Delete(p, std::move(h));
+}
+void Server::options(const std::string& p, Handler h) {
+  routes_.push_back({"OPTIONS", p, Access::public_});
+  svr_.Options(p, std::move(h));
+}
+
+Result<int> Server::bind(const std::string& host, int port) {
+  int bound = port == 0 ? svr_.bind_to_any_port(host) : (svr_.bind_to_port(host, port) ? port : -1);
+  if (bound <= 0)
+    return Error{"listen_failed", "cannot listen on " + host + ":" + std::to_string(port) +
+                                      " (address in use or not available)"};
+  return bound;
+}
+
+void Server::run() { svr_.listen_after_bind(); }
+void Server::stop() {
+  if (svr_.is_running()) svr_.stop();
+}
+bool Server::running() const { return svr_.is_running(); }
+
+}  // namespace wm::http

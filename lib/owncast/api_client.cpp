@@ -1,0 +1,75 @@
+#include "owncast/api_client.h"
+
+#include <curl/curl.h>
+
+#include <memory>
+
+namespace wm::owncast {
+
+namespace {
+constexpr size_t kMaxResponse = 8u << 20;
+
+size_t collect(char* data, size_t size, size_t n, void* user) {
+  auto* out = static_cast<std::string*>(user);
+  if (out->size() + size * n > kMaxResponse) return 0;  // aborts the transfer
+  out->append(data, size * n);
+  return size * n;
+}
+}  // namespace
+
+ApiClient::ApiClient(std::string base_url, std::string token, int timeout_s)
+    : base_url_(std::move(base_url)), token_(std::move(token)), timeout_s_(timeout_s) {
+  while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+}
+
+Result<ApiResponse> ApiClient::request(const std::string& method, const std::string& path,
+                                       const std::string* body) const {
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  if (!curl) return Error{"owncast_unreachable", "cannot initialise libcurl"};
+  ApiResponse resp;
+  std::string url = base_url_ + path;
+  std::string auth = "Authorization: Bearer " + token_;
+  curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, auth.c_str());
+  headers = curl_slist_append(headers, "Accept: application/json");
+  if (body) headers = curl_slist_append(headers, "Content-Type: application/json");
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> hold(headers, curl_slist_free_all);
+  CURL* c = curl.get();
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(timeout_s_));
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp.body);
+  if (body) {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body->size()));
+  }
+  if (method != "GET" && method != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  CURLcode rc = curl_easy_perform(c);
+  if (rc != CURLE_OK)
+    return Error{"owncast_unreachable", "Owncast at " + base_url_ + " did not answer: " + curl_easy_strerror(rc)};
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
+  return resp;
+}
+
+Result<ApiResponse> ApiClient::get(const std::string& path) const { return request("GET", path, nullptr); }
+Result<ApiResponse> ApiClient::post_json(const std::string& path, const std::string& body) const {
+  return request("POST", path, &body);
+}
+
+Result<std::vector<ConnectedClient>> ApiClient::clients() const {
+  auto r = get("/api/integrations/clients");
+  if (!r) return r.error();
+  if (r->status == 401 || r->status == 403)
+    return Error{"owncast_unauthorized",
+                 "Owncast refused the access token for /api/integrations/clients (it needs HAS_ADMIN_ACCESS)"};
+  if (r->status != 200)
+    return Error{"owncast_error", "Owncast answered HTTP " + std::to_string(r->status) + " for /api/integrations/clients"};
+  return parse_clients(r->body);
+}
+
+}  // namespace wm::owncast

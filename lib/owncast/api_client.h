@@ -1,0 +1,35 @@
+// Client for Owncast's integration API (Bearer access token) over libcurl.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "owncast/presence.h"
+
+namespace wm::owncast {
+
+struct ApiResponse {
+  long status = 0;
+  std::string body;
+};
+
+class ApiClient {
+ public:
+  ApiClient(std::string base_url, std::string token, int timeout_s = 5);
+  bool configured() const { return !base_url_.empty() && !token_.empty(); }
+
+  // GET/POST a path under the base URL. Transport errors: code "owncast_unreachable".
+  Result<ApiResponse> get(const std::string& path) const;
+  Result<ApiResponse> post_json(const std::string& path, const std::string& body) const;
+
+  // GET /api/integrations/clients. Errors: "owncast_unreachable", "owncast_unauthorized"
+  // (401/403: token missing HAS_ADMIN_ACCESS), "owncast_error", "invalid_response".
+  Result<std::vector<ConnectedClient>> clients() const;
+
+ private:
+  Result<ApiResponse> request(const std::string& method, const std::string& path, const std::string* body) const;
+  std::string base_url_, token_;
+  int timeout_s_;
+};
+
+}  // namespace wm::owncast

@@ -1,0 +1,188 @@
+#include "owncast/event.h"
+
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "core/crypto.h"
+#include "core/timeutil.h"
+
+namespace wm::owncast {
+
+namespace {
+
+using json = nlohmann::json;
+
+const json* find_key(const json& obj, const char* key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  if (it == obj.end()) return nullptr;
+  return &*it;
+}
+
+const std::string* find_string(const json& obj, const char* key) {
+  const json* v = find_key(obj, key);
+  if (!v || !v->is_string()) return nullptr;
+  return v->get_ptr<const std::string*>();
+}
+
+// RFC 3339 -> UTC ns; 0 when absent, not a string, invalid, or Go's zero time.
+int64_t time_of(const json& obj, const char* key) {
+  const std::string* s = find_string(obj, key);
+  if (!s) return 0;
+  auto parsed = timeutil::parse_rfc3339(*s);
+  if (!parsed || parsed->zero) return 0;
+  return parsed->unix_ns;
+}
+
+bool is_stream_event(const std::string& type) { return type.rfind("STREAM_", 0) == 0; }
+
+}  // namespace
+
+Result<Event> parse_event(std::string_view body) {
+  json root;
+  try {
+    root = json::parse(body.begin(), body.end());
+  } catch (const json::parse_error& e) {
+    return Error{"invalid_json", std::string("webhook body is not valid JSON: ") + e.what()};
+  } catch (const std::exception& e) {
+    return Error{"invalid_json", std::string("webhook body could not be parsed: ") + e.what()};
+  }
+  if (!root.is_object()) return Error{"not_object", "webhook body is not a JSON object"};
+  const std::string* type = find_string(root, "type");
+  if (!type) return Error{"not_object", "webhook body has no string \"type\""};
+
+  Event ev;
+  ev.type = *type;
+  if (const json* data = find_key(root, "eventData"); data && !data->is_null()) {
+    if (!data->is_object()) return Error{"not_object", "webhook \"eventData\" is not an object"};
+    ev.data = std::move(root["eventData"]);
+  }
+  const json& d = ev.data;
+
+  if (const std::string* id = find_string(d, "id")) ev.id = *id;
+  ev.event_time_ns = time_of(d, "timestamp");
+
+  if (const json* u = find_key(d, "user"); u && u->is_object()) {
+    if (const std::string* uid = find_string(*u, "id")) {
+      User user;
+      user.id = *uid;
+      if (const std::string* name = find_string(*u, "displayName")) user.display_name = *name;
+      if (const json* bot = find_key(*u, "isBot"); bot && bot->is_boolean()) {
+        user.is_bot = bot->get<bool>();
+      }
+      ev.user = std::move(user);
+    }
+  }
+
+  const json* status = find_key(d, "status");
+  const std::string* own_title = is_stream_event(ev.type) ? find_string(d, "streamTitle") : nullptr;
+  if (own_title) {
+    ev.stream_title = *own_title;
+  } else if (status) {
+    if (const std::string* t = find_string(*status, "streamTitle")) ev.stream_title = *t;
+  }
+
+  if (const std::string* nn = find_string(d, "newName")) ev.new_name = *nn;
+
+  // clientId: a non-negative integer (0.2.x CHAT; 0.1.x USER_* / NAME_CHANGE too). Floats,
+  // strings and negative numbers are ignored rather than coerced.
+  if (const json* cid = find_key(d, "clientId")) {
+    if (cid->is_number_unsigned()) {
+      ev.client_id = cid->get<uint64_t>();
+    } else if (cid->is_number_integer() && cid->get<int64_t>() >= 0) {
+      ev.client_id = static_cast<uint64_t>(cid->get<int64_t>());
+    }
+  }
+
+  if (status) {
+    if (const json* on = find_key(*status, "online"); on && on->is_boolean()) {
+      ev.status_online = on->get<bool>();
+    }
+  }
+  return ev;
+}
+
+const std::vector<std::string>& known_event_types() {
+  static const std::vector<std::string> kTypes = {
+      "CHAT",           "USER_JOINED",    "USER_PARTED",
+      "NAME_CHANGE",    "VISIBILITY-UPDATE", "STREAM_STARTED",
+      "STREAM_STOPPED", "STREAM_TITLE_UPDATED", "FEDIVERSE_ENGAGEMENT_FOLLOW",
+  };
+  return kTypes;
+}
+
+bool dedupe_applies(const Event& e) { return e.type != "NAME_CHANGE" && !e.id.empty(); }
+
+namespace {
+
+bool is_hex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+}  // namespace
+
+SignatureCheck verify_signature(std::string_view header, std::string_view body,
+                                std::string_view secret, int64_t now_unix, int64_t window_s) {
+  if (header.empty()) return SignatureCheck::missing;
+  // Exactly "t=<1-18 digits>.s=<64 hex digits>"; nothing before, between or after.
+  if (header.size() < 2 || header.substr(0, 2) != "t=") return SignatureCheck::malformed;
+  size_t pos = 2;
+  size_t digits_start = pos;
+  while (pos < header.size() && header[pos] >= '0' && header[pos] <= '9') ++pos;
+  size_t ndigits = pos - digits_start;
+  if (ndigits == 0 || ndigits > 18) return SignatureCheck::malformed;
+  std::string_view t_text = header.substr(digits_start, ndigits);
+  if (header.substr(pos, 3) != ".s=") return SignatureCheck::malformed;
+  pos += 3;
+  std::string_view sig_hex = header.substr(pos);
+  if (sig_hex.size() != 64) return SignatureCheck::malformed;
+  for (char c : sig_hex) {
+    if (!is_hex(c)) return SignatureCheck::malformed;
+  }
+  auto sig = crypto::unhex(sig_hex);
+  if (!sig) return SignatureCheck::malformed;
+
+  int64_t t = 0;
+  for (char c : t_text) t = t * 10 + (c - '0');  // at most 18 digits: no overflow
+  int64_t diff = 0;
+  if (__builtin_sub_overflow(now_unix, t, &diff)) return SignatureCheck::stale;
+  if (diff == std::numeric_limits<int64_t>::min()) return SignatureCheck::stale;
+  if ((diff < 0 ? -diff : diff) > window_s) return SignatureCheck::stale;
+
+  std::string signed_data;
+  signed_data.reserve(t_text.size() + 1 + body.size());
+  signed_data.append(t_text);
+  signed_data.push_back('.');
+  signed_data.append(body);
+  std::string expected = crypto::hmac_sha256(secret, signed_data);
+  return crypto::ct_equal(expected, *sig) ? SignatureCheck::ok : SignatureCheck::mismatch;
+}
+
+const char* to_string(SignatureCheck c) {
+  switch (c) {
+    case SignatureCheck::ok:
+      return "ok";
+    case SignatureCheck::missing:
+      return "missing";
+    case SignatureCheck::malformed:
+      return "malformed";
+    case SignatureCheck::stale:
+      return "stale";
+    case SignatureCheck::mismatch:
+      return "mismatch";
+  }
+  return "unknown";
+}
+
+std::string sign(std::string_view body, std::string_view secret, int64_t t_unix) {
+  std::string t = std::to_string(t_unix);
+  std::string signed_data;
+  signed_data.reserve(t.size() + 1 + body.size());
+  signed_data.append(t);
+  signed_data.push_back('.');
+  signed_data.append(body);
+  return "t=" + t + ".s=" + crypto::hex(crypto::hmac_sha256(secret, signed_data));
+}
+
+}  // namespace wm::owncast

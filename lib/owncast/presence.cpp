@@ -1,0 +1,493 @@
+#include "owncast/presence.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "core/timeutil.h"
+
+namespace wm::owncast {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int64_t kNsPerSecond = 1000000000LL;
+// Absent viewers are kept (for last_part_ts ordering) until this long after their last activity.
+constexpr int64_t kForgetAbsentNs = 3600LL * kNsPerSecond;
+
+int64_t sat_add(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r)) {
+    return b > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+  }
+  return r;
+}
+
+int64_t watch_seconds(int64_t joined_at, int64_t left_at) {
+  int64_t d = 0;
+  if (__builtin_sub_overflow(left_at, joined_at, &d) || d <= 0) return 0;
+  return d / kNsPerSecond;
+}
+
+bool same(const Viewer& a, const Viewer& b) {
+  return a.user_id == b.user_id && a.display_name == b.display_name &&
+         a.joined_at == b.joined_at && a.last_seen_at == b.last_seen_at &&
+         a.last_join_ts == b.last_join_ts && a.last_part_ts == b.last_part_ts &&
+         a.present == b.present;
+}
+
+bool same(const StreamSession& a, const StreamSession& b) {
+  return a.id == b.id && a.title == b.title && a.started_at == b.started_at &&
+         a.ended_at == b.ended_at && a.peak_viewers == b.peak_viewers;
+}
+
+bool same(const std::optional<StreamSession>& a, const std::optional<StreamSession>& b) {
+  if (a.has_value() != b.has_value()) return false;
+  return !a || same(*a, *b);
+}
+
+bool same(const StreamState& a, const StreamState& b) {
+  return a.online == b.online && a.title == b.title && a.started_at == b.started_at &&
+         a.current_viewers == b.current_viewers && a.peak_viewers == b.peak_viewers;
+}
+
+// Whether the event carried a stream title at all (so "" is a real, empty title).
+bool has_title(const Event& e) {
+  if (e.data.contains("streamTitle") && e.data["streamTitle"].is_string()) return true;
+  auto it = e.data.find("status");
+  return it != e.data.end() && it->is_object() && it->contains("streamTitle") &&
+         (*it)["streamTitle"].is_string();
+}
+
+// Tracks the viewers one call touches and reports the net changes at the end, once per viewer,
+// in the order they were first touched.
+class Recorder {
+ public:
+  explicit Recorder(std::map<std::string, Viewer>& viewers) : viewers_(viewers) {}
+
+  Viewer& get(const std::string& user_id) {
+    auto it = viewers_.find(user_id);
+    if (seen_.insert(user_id).second) {
+      order_.emplace_back(user_id, it == viewers_.end() ? std::nullopt
+                                                          : std::optional<Viewer>(it->second));
+    }
+    if (it == viewers_.end()) {
+      Viewer v;
+      v.user_id = user_id;
+      it = viewers_.emplace(user_id, std::move(v)).first;
+    }
+    return it->second;
+  }
+
+  void finish(Changes& out) const {
+    for (const auto& [id, before] : order_) {
+      auto it = viewers_.find(id);
+      if (it == viewers_.end()) continue;
+      if (!before || !same(*before, it->second)) out.viewers.push_back(it->second);
+    }
+  }
+
+ private:
+  std::map<std::string, Viewer>& viewers_;
+  std::set<std::string> seen_;
+  std::vector<std::pair<std::string, std::optional<Viewer>>> order_;
+};
+
+// The working set of one mutating call.
+struct Ops {
+  std::map<std::string, Viewer>& viewers;
+  std::optional<StreamSession>& stream;
+  StreamState& last;
+  Changes& ch;
+  Recorder rec;
+
+  Ops(std::map<std::string, Viewer>& v, std::optional<StreamSession>& s, StreamState& l,
+      Changes& c)
+      : viewers(v), stream(s), last(l), ch(c), rec(v) {}
+
+  int count() const {
+    int n = 0;
+    for (const auto& [id, v] : viewers) n += v.present ? 1 : 0;
+    return n;
+  }
+
+  void close(Viewer& v, int64_t left_at, const char* reason) {
+    ViewerSession s;
+    s.user_id = v.user_id;
+    s.display_name = v.display_name;
+    s.stream_id = stream ? stream->id : "";
+    s.joined_at = v.joined_at;
+    s.left_at = left_at;
+    s.watch_seconds = watch_seconds(v.joined_at, left_at);
+    s.reason = reason;
+    ch.closed.push_back(std::move(s));
+    v.present = false;
+    v.joined_at = 0;
+  }
+
+  // Ends the live session at t: closes every present viewer ("stream_stopped") and remembers
+  // the title and peak for the offline state. Returns the ended session.
+  std::optional<StreamSession> end_stream(int64_t t) {
+    std::vector<std::string> ids;
+    for (const auto& [id, v] : viewers) {
+      if (v.present) ids.push_back(id);
+    }
+    for (const auto& id : ids) close(rec.get(id), t, "stream_stopped");
+    if (!stream) return std::nullopt;
+    StreamSession ended = *stream;
+    ended.ended_at = std::max(t, ended.started_at);
+    last.title = ended.title;
+    last.peak_viewers = ended.peak_viewers;
+    stream.reset();
+    return ended;
+  }
+
+  void update_peak() {
+    if (!stream) return;
+    int n = count();
+    if (n > stream->peak_viewers) stream->peak_viewers = n;
+  }
+};
+
+}  // namespace
+
+int Presence::present_count() const {
+  int n = 0;
+  for (const auto& [id, v] : viewers_) n += v.present ? 1 : 0;
+  return n;
+}
+
+StreamState Presence::state() const {
+  StreamState s;
+  s.online = stream_.has_value();
+  s.title = stream_ ? stream_->title : last_.title;
+  s.started_at = stream_ ? stream_->started_at : 0;
+  s.current_viewers = present_count();
+  s.peak_viewers = stream_ ? stream_->peak_viewers : last_.peak_viewers;
+  return s;
+}
+
+std::vector<Viewer> Presence::present() const {
+  std::vector<Viewer> out;
+  for (const auto& [id, v] : viewers_) {
+    if (v.present) out.push_back(v);
+  }
+  std::sort(out.begin(), out.end(), [](const Viewer& a, const Viewer& b) {
+    if (a.joined_at != b.joined_at) return a.joined_at < b.joined_at;
+    return a.user_id < b.user_id;
+  });
+  return out;
+}
+
+Changes Presence::apply(const Event& e, int64_t received_ns) {
+  Changes ch;
+  const StreamState state_before = state();
+  const std::optional<StreamSession> stream_before = stream_;
+  Ops ops(viewers_, stream_, last_, ch);
+
+  // NAME_CHANGE ids/timestamps are client data (Go zero time from the stock client): always
+  // use the receive time. Everything else is ordered by eventData.timestamp when it has one.
+  const int64_t t = (e.type == "NAME_CHANGE" || e.event_time_ns == 0) ? received_ns
+                                                                       : e.event_time_ns;
+
+  if (e.type == "STREAM_STARTED") {
+    // Online/offline comes from the event type; status.online is false at RTMP connect.
+    const std::string id = e.id.empty() ? "s-" + std::to_string(t) : e.id;
+    if (stream_ && stream_->id == id) return ch;  // duplicate delivery
+    if (stream_ && e.event_time_ns != 0 && e.event_time_ns < stream_->started_at) {
+      return ch;  // a late STREAM_STARTED of an earlier session
+    }
+    std::string title = has_title(e) ? e.stream_title : (stream_ ? stream_->title : last_.title);
+    if (stream_) ch.ended_stream = ops.end_stream(t);  // its STREAM_STOPPED was lost
+    StreamSession s;
+    s.id = id;
+    s.title = std::move(title);
+    s.started_at = t;
+    s.peak_viewers = ops.count();
+    last_.title = s.title;
+    stream_ = std::move(s);
+  } else if (e.type == "STREAM_STOPPED") {
+    if (stream_ && e.event_time_ns != 0 && e.event_time_ns < stream_->started_at) {
+      return ch;  // belongs to an earlier session, delivered late
+    }
+    ch.stream = ops.end_stream(t);
+  } else if (e.type == "STREAM_TITLE_UPDATED") {
+    if (has_title(e)) {
+      last_.title = e.stream_title;
+      if (stream_) stream_->title = e.stream_title;
+    }
+  } else if (e.user && !e.user->is_bot && !e.user->id.empty()) {
+    const User& u = *e.user;
+    if (e.type == "USER_JOINED") {
+      Viewer& v = ops.rec.get(u.id);
+      v.last_join_ts = std::max(v.last_join_ts, t);
+      if (t >= v.last_part_ts) {  // else: older than a part we already applied -> stale
+        if (!u.display_name.empty()) v.display_name = u.display_name;
+        if (!v.present) {
+          v.present = true;
+          v.joined_at = t;
+        }
+        v.last_seen_at = std::max(v.last_seen_at, t);
+      }
+    } else if (e.type == "USER_PARTED") {
+      // Parts are reliable, joins are lossy: a part for an unknown or absent user is recorded
+      // (last_part_ts) so that an older JOINED arriving later stays ignored.
+      Viewer& v = ops.rec.get(u.id);
+      v.last_part_ts = std::max(v.last_part_ts, t);
+      if (t >= v.last_join_ts) {  // else: the user re-joined after this part
+        if (!u.display_name.empty()) v.display_name = u.display_name;
+        if (v.present) ops.close(v, t, "parted");
+      }
+    } else if (e.type == "CHAT") {
+      Viewer& v = ops.rec.get(u.id);
+      if (v.present) {
+        if (!u.display_name.empty()) v.display_name = u.display_name;
+        v.last_seen_at = std::max(v.last_seen_at, t);
+      } else if (v.last_part_ts <= t) {
+        // Joins are lossy: chatting proves presence.
+        if (!u.display_name.empty()) v.display_name = u.display_name;
+        v.present = true;
+        v.joined_at = t;
+        v.last_seen_at = std::max(v.last_seen_at, t);
+      }
+      // else: the user parted after this message was sent; nothing to do.
+    } else if (e.type == "NAME_CHANGE") {
+      // user.displayName is the sanitised name actually applied (newName is raw input).
+      Viewer& v = ops.rec.get(u.id);
+      if (!u.display_name.empty()) v.display_name = u.display_name;
+      v.last_seen_at = std::max(v.last_seen_at, t);
+    }
+  }
+
+  ops.update_peak();
+  ops.rec.finish(ch);
+  if (stream_ && !same(stream_, stream_before)) ch.stream = *stream_;
+  ch.state_changed = !same(state_before, state());
+  return ch;
+}
+
+Changes Presence::expire(int64_t now_ns, int64_t idle_ns) {
+  Changes ch;
+  const StreamState state_before = state();
+  const std::optional<StreamSession> stream_before = stream_;
+  {
+    Ops ops(viewers_, stream_, last_, ch);
+    std::vector<std::string> idle;
+    for (const auto& [id, v] : viewers_) {
+      if (v.present && sat_add(v.last_seen_at, idle_ns) <= now_ns) idle.push_back(id);
+    }
+    // left_at is the last activity (last_seen_at), not last_seen_at + idle: we only know the
+    // viewer was there until then, so the idle period is never credited as watch time.
+    for (const auto& id : idle) {
+      Viewer& v = ops.rec.get(id);
+      ops.close(v, v.last_seen_at, "expired");
+    }
+    ops.update_peak();
+    ops.rec.finish(ch);
+  }
+  // Keep memory bounded: forget absent viewers with no activity (join, part, chat, rename) for
+  // an hour. Their ordering state is old enough not to matter any more. Not reported.
+  for (auto it = viewers_.begin(); it != viewers_.end();) {
+    const Viewer& v = it->second;
+    int64_t last = std::max({v.last_seen_at, v.last_join_ts, v.last_part_ts});
+    if (!v.present && sat_add(last, kForgetAbsentNs) <= now_ns) {
+      it = viewers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (stream_ && !same(stream_, stream_before)) ch.stream = *stream_;
+  ch.state_changed = !same(state_before, state());
+  return ch;
+}
+
+Changes Presence::reconcile(const std::vector<ConnectedClient>& clients, int64_t fetched_at_ns) {
+  Changes ch;
+  const StreamState state_before = state();
+  const std::optional<StreamSession> stream_before = stream_;
+  Ops ops(viewers_, stream_, last_, ch);
+
+  // One entry per user (a user may have several websockets): earliest known connect time.
+  struct Listed {
+    std::string display_name;
+    int64_t connected_at = 0;
+  };
+  std::map<std::string, Listed> listed;
+  for (const auto& c : clients) {
+    if (c.is_bot || c.user_id.empty()) continue;
+    Listed& l = listed[c.user_id];
+    if (!c.display_name.empty()) l.display_name = c.display_name;
+    if (c.connected_at != 0 && (l.connected_at == 0 || c.connected_at < l.connected_at)) {
+      l.connected_at = c.connected_at;
+    }
+  }
+
+  for (const auto& [id, l] : listed) {
+    Viewer& v = ops.rec.get(id);
+    if (!v.present) {
+      if (v.last_part_ts > fetched_at_ns) continue;  // parted after the list was fetched
+      v.present = true;
+      v.joined_at = l.connected_at != 0 ? l.connected_at : fetched_at_ns;
+    }
+    if (!l.display_name.empty()) v.display_name = l.display_name;
+    v.last_seen_at = std::max(v.last_seen_at, fetched_at_ns);
+  }
+
+  std::vector<std::string> gone;
+  for (const auto& [id, v] : viewers_) {
+    if (!v.present || listed.count(id)) continue;
+    // Joined or seen after the fetch started: the list is older than our knowledge.
+    if (v.last_seen_at > fetched_at_ns || v.last_join_ts > fetched_at_ns) continue;
+    gone.push_back(id);
+  }
+  // As with expire(), left_at is the last evidence of presence (last_seen_at).
+  for (const auto& id : gone) {
+    Viewer& v = ops.rec.get(id);
+    ops.close(v, v.last_seen_at, "reconciled");
+  }
+
+  ops.update_peak();
+  ops.rec.finish(ch);
+  if (stream_ && !same(stream_, stream_before)) ch.stream = *stream_;
+  ch.state_changed = !same(state_before, state());
+  return ch;
+}
+
+void Presence::restore(const std::vector<Viewer>& viewers,
+                       const std::optional<StreamSession>& live) {
+  viewers_.clear();
+  for (const auto& v : viewers) {
+    if (v.user_id.empty()) continue;
+    Viewer copy = v;
+    if (!copy.present) copy.joined_at = 0;
+    viewers_[copy.user_id] = std::move(copy);
+  }
+  stream_.reset();
+  last_ = StreamState{};
+  if (live) {
+    last_.title = live->title;
+    last_.peak_viewers = live->peak_viewers;
+    if (live->ended_at == 0) {
+      stream_ = *live;
+      stream_->peak_viewers = std::max(stream_->peak_viewers, present_count());
+    }
+  }
+}
+
+// --- /api/integrations/clients ---
+
+Result<std::vector<ConnectedClient>> parse_clients(std::string_view body) {
+  json j = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Error{"invalid_response", "clients response is not valid JSON"};
+  if (!j.is_array()) return Error{"invalid_response", "clients response is not a JSON array"};
+  std::vector<ConnectedClient> out;
+  for (const auto& entry : j) {
+    if (!entry.is_object()) continue;
+    auto u = entry.find("user");
+    if (u == entry.end() || !u->is_object()) continue;
+    auto id = u->find("id");
+    if (id == u->end() || !id->is_string() || id->get_ref<const std::string&>().empty()) continue;
+    ConnectedClient c;
+    c.user_id = id->get<std::string>();
+    if (auto n = u->find("displayName"); n != u->end() && n->is_string()) {
+      c.display_name = n->get<std::string>();
+    }
+    if (auto b = u->find("isBot"); b != u->end() && b->is_boolean()) c.is_bot = b->get<bool>();
+    if (auto t = entry.find("connectedAt"); t != entry.end() && t->is_string()) {
+      auto parsed = timeutil::parse_rfc3339(t->get_ref<const std::string&>());
+      if (parsed && !parsed->zero) c.connected_at = parsed->unix_ns;
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+// --- persistence ---
+
+namespace {
+
+int64_t get_i64(const json& j, const char* key) {
+  if (!j.is_object()) return 0;
+  auto it = j.find(key);
+  if (it == j.end()) return 0;
+  if (it->is_number_unsigned()) {
+    uint64_t u = it->get<uint64_t>();
+    return u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
+               ? std::numeric_limits<int64_t>::max()
+               : static_cast<int64_t>(u);
+  }
+  if (it->is_number_integer()) return it->get<int64_t>();
+  if (it->is_number_float()) {
+    double d = it->get<double>();
+    if (!std::isfinite(d) || d >= 9.2e18 || d <= -9.2e18) return 0;
+    return static_cast<int64_t>(d);
+  }
+  return 0;
+}
+
+std::string get_str(const json& j, const char* key) {
+  if (!j.is_object()) return {};
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return {};
+  return it->get<std::string>();
+}
+
+bool get_bool(const json& j, const char* key) {
+  if (!j.is_object()) return false;
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
+}  // namespace
+
+json to_store(const Viewer& v) {
+  return json{{"userId", v.user_id},         {"displayName", v.display_name},
+              {"joinedAt", v.joined_at},     {"lastSeenAt", v.last_seen_at},
+              {"lastJoinTs", v.last_join_ts}, {"lastPartTs", v.last_part_ts},
+              {"present", v.present}};
+}
+
+Viewer viewer_from_store(const json& j) {
+  Viewer v;
+  v.user_id = get_str(j, "userId");
+  v.display_name = get_str(j, "displayName");
+  v.joined_at = get_i64(j, "joinedAt");
+  v.last_seen_at = get_i64(j, "lastSeenAt");
+  v.last_join_ts = get_i64(j, "lastJoinTs");
+  v.last_part_ts = get_i64(j, "lastPartTs");
+  v.present = get_bool(j, "present");
+  return v;
+}
+
+json to_store(const StreamSession& s) {
+  return json{{"id", s.id},
+              {"title", s.title},
+              {"startedAt", s.started_at},
+              {"endedAt", s.ended_at},
+              {"peakViewers", s.peak_viewers}};
+}
+
+StreamSession stream_from_store(const json& j) {
+  StreamSession s;
+  s.id = get_str(j, "id");
+  s.title = get_str(j, "title");
+  s.started_at = get_i64(j, "startedAt");
+  s.ended_at = get_i64(j, "endedAt");
+  int64_t peak = get_i64(j, "peakViewers");
+  s.peak_viewers = static_cast<int>(
+      std::clamp<int64_t>(peak, 0, std::numeric_limits<int>::max()));
+  return s;
+}
+
+json to_store(const ViewerSession& s) {
+  return json{{"userId", s.user_id},       {"displayName", s.display_name},
+              {"streamId", s.stream_id},   {"joinedAt", s.joined_at},
+              {"leftAt", s.left_at},       {"watchSeconds", s.watch_seconds},
+              {"reason", s.reason}};
+}
+
+}  // namespace wm::owncast

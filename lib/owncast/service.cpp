@@ -1,0 +1,486 @@
+#include "owncast/service.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "core/crypto.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "owncast/event.h"
+
+namespace wm::owncast {
+
+namespace {
+
+using json = nlohmann::json;
+
+json time_or_null(int64_t ns) { return ns ? json(timeutil::format_rfc3339(ns)) : json(nullptr); }
+
+// What the events API returns for one event; stored exactly so, so listing is a plain scan.
+std::string stored_event(const Event& e, int64_t received_ns) {
+  json user = nullptr;
+  if (e.user) user = {{"id", e.user->id}, {"displayName", e.user->display_name}};
+  json j = {{"type", e.type},
+            {"id", e.id},
+            {"eventTime", time_or_null(e.event_time_ns)},
+            {"receivedAt", timeutil::format_rfc3339(received_ns)},
+            {"user", std::move(user)},
+            {"data", e.data}};
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string type_label(const std::string& type) {
+  for (const auto& t : known_event_types())
+    if (t == type) return type;
+  return "other";
+}
+
+std::string stream_key(const StreamSession& s) {
+  return store::key::u64(static_cast<uint64_t>(s.started_at)) + s.id;
+}
+
+json stream_api(const StreamSession& s) {
+  return {{"id", s.id},
+          {"title", s.title},
+          {"startedAt", time_or_null(s.started_at)},
+          {"endedAt", time_or_null(s.ended_at)},
+          {"peakViewers", s.peak_viewers},
+          {"live", s.ended_at == 0}};
+}
+
+// One queued unit of work for the writer.
+struct Item {
+  enum Kind { event, clients } kind = event;
+  Event ev;
+  int64_t received_ns = 0;
+  uint64_t ticket = 0;  // durable-ack ticket (0 = nobody waits)
+  std::vector<ConnectedClient> list;
+};
+
+}  // namespace
+
+struct Service::Impl {
+  store::Store& store;
+  Metrics& metrics;
+  ServiceOptions opts;
+  store::Table t_events, t_by_type, t_dedupe, t_streams, t_viewers, t_sessions, t_meta;
+
+  // Queue.
+  mutable std::mutex qmu;
+  std::condition_variable qcv;       // writer waits for work
+  std::condition_variable ackcv;     // handlers wait for commits
+  std::deque<Item> queue;
+  bool accepting = false;
+  bool stopping = false;
+  uint64_t next_ticket = 1;
+  uint64_t committed_ticket = 0;     // every ticket <= this is durable
+  std::vector<std::pair<uint64_t, uint64_t>> failed;  // ticket ranges whose batch failed
+  std::thread writer;
+
+  // Committed state.
+  mutable std::mutex smu;
+  Presence presence;
+  uint64_t seq = 0;  // writer-thread only
+  std::function<void()> stream_started_cb;
+
+  // Metrics.
+  Counter* dup_total;
+  Histogram* commit_hist;
+  std::mutex label_mu;
+
+  Impl(store::Store& s, Metrics& m, ServiceOptions o) : store(s), metrics(m), opts(std::move(o)) {
+    if (!opts.clock) opts.clock = timeutil::now_ns;
+    t_events = store.table("events");
+    t_by_type = store.table("events_by_type");
+    t_dedupe = store.table("dedupe");
+    t_streams = store.table("streams");
+    t_viewers = store.table("viewers");
+    t_sessions = store.table("viewer_sessions");
+    t_meta = store.table("meta");
+    dup_total = metrics.counter("owncast_wm_webhook_duplicates_total", "Webhook events dropped as duplicates");
+    commit_hist = metrics.histogram("owncast_wm_webhook_batch_commit_seconds",
+                                    "Time to commit one batch of webhook events",
+                                    {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1});
+  }
+
+  Counter* received(const std::string& type) {
+    return metrics.counter("owncast_wm_webhook_events_total", "Webhook events accepted, by type", "type",
+                           type_label(type));
+  }
+  Counter* rejected(const std::string& reason) {
+    return metrics.counter("owncast_wm_webhook_rejected_total", "Webhook requests rejected, by reason",
+                           "reason", reason);
+  }
+
+  Status restore() {
+    std::vector<Viewer> viewers;
+    std::optional<StreamSession> live;
+    auto st = store.view([&](const store::ReadTxn& txn) {
+      txn.scan(t_viewers, "", "", false, [&](std::string_view, std::string_view v) {
+        auto j = json::parse(v, nullptr, false);
+        if (j.is_object()) viewers.push_back(viewer_from_store(j));
+        return true;
+      });
+      txn.scan(t_streams, "", "", true, [&](std::string_view, std::string_view v) {
+        auto j = json::parse(v, nullptr, false);
+        if (j.is_object()) {
+          auto s = stream_from_store(j);
+          if (s.ended_at == 0) live = s;
+        }
+        return false;  // only the newest session can be live
+      });
+      txn.scan(t_events, "", "", true, [&](std::string_view k, std::string_view) {
+        seq = store::key::read_u64(k, 8) + 1;
+        return false;
+      });
+      return ok_status();
+    });
+    if (!st) return st;
+    std::lock_guard<std::mutex> lock(smu);
+    presence.restore(viewers, live);
+    return ok_status();
+  }
+
+  // Writes what a presence change produced.
+  Status persist(store::WriteTxn& txn, const Changes& c) {
+    for (const auto& v : c.viewers) {
+      if (v.present) {
+        auto s = txn.put(t_viewers, v.user_id, to_store(v).dump());
+        if (!s) return s;
+      } else {
+        txn.del(t_viewers, v.user_id);
+      }
+    }
+    for (const auto& s : c.closed) {
+      auto st = txn.put(t_sessions, store::key::time_seq(static_cast<uint64_t>(s.left_at), seq++),
+                        to_store(s).dump());
+      if (!st) return st;
+    }
+    if (c.stream) {
+      auto st = txn.put(t_streams, stream_key(*c.stream), to_store(*c.stream).dump());
+      if (!st) return st;
+    }
+    return ok_status();
+  }
+
+  // Applies a batch in one transaction. Presence is computed on a copy that replaces the
+  // committed one only after the commit, so a retried transaction never applies twice.
+  void write_batch(std::vector<Item>& batch) {
+    Presence next;
+    uint64_t seq_start = seq;
+    bool started = false;
+    size_t dups = 0;
+    auto st = store.update([&](store::WriteTxn& txn) -> Status {
+      {
+        std::lock_guard<std::mutex> lock(smu);
+        next = presence;
+      }
+      seq = seq_start;
+      started = false;
+      dups = 0;
+      for (auto& item : batch) {
+        Changes ch;
+        if (item.kind == Item::clients) {
+          ch = next.reconcile(item.list, item.received_ns);
+        } else {
+          const Event& e = item.ev;
+          if (dedupe_applies(e)) {
+            std::string dk = e.type + '\0' + e.id;
+            if (txn.get(t_dedupe, dk)) {
+              ++dups;
+              continue;
+            }
+          }
+          std::string key = store::key::time_seq(static_cast<uint64_t>(item.received_ns), seq++);
+          if (auto s = txn.put(t_events, key, stored_event(e, item.received_ns)); !s) return s;
+          if (auto s = txn.put(t_by_type, e.type + '\0' + key, ""); !s) return s;
+          if (dedupe_applies(e))
+            if (auto s = txn.put(t_dedupe, e.type + '\0' + e.id, key); !s) return s;
+          ch = next.apply(e, item.received_ns);
+          if (e.type == "STREAM_STARTED") started = true;
+        }
+        if (auto s = persist(txn, ch); !s) return s;
+      }
+      return ok_status();
+    });
+    uint64_t first_ticket = UINT64_MAX, last_ticket = 0;
+    for (const auto& item : batch) {
+      if (!item.ticket) continue;
+      first_ticket = std::min(first_ticket, item.ticket);
+      last_ticket = std::max(last_ticket, item.ticket);
+    }
+    if (st) {
+      {
+        std::lock_guard<std::mutex> lock(smu);
+        presence = std::move(next);
+      }
+      if (dups) dup_total->inc(dups);
+    } else {
+      seq = seq_start;
+      log::error("webhook batch not stored", {{"events", std::to_string(batch.size())}, {"error", st.error().message}});
+    }
+    {
+      std::lock_guard<std::mutex> lock(qmu);
+      if (!st && last_ticket) failed.emplace_back(first_ticket, last_ticket);
+      committed_ticket = std::max(committed_ticket, last_ticket);
+      if (failed.size() > 1024) failed.erase(failed.begin());  // waiters time out long before
+    }
+    ackcv.notify_all();
+    if (st && started && stream_started_cb) stream_started_cb();
+  }
+
+  void expire_tick() {
+    Presence next;
+    auto st = store.update([&](store::WriteTxn& txn) -> Status {
+      {
+        std::lock_guard<std::mutex> lock(smu);
+        next = presence;
+      }
+      return persist(txn, next.expire(opts.clock()));
+    });
+    if (st) {
+      std::lock_guard<std::mutex> lock(smu);
+      presence = std::move(next);
+    }
+  }
+
+  void run_writer() {
+    int64_t next_expire = timeutil::monotonic_ns() + opts.expire_every_ns;
+    for (;;) {
+      std::vector<Item> batch;
+      {
+        std::unique_lock<std::mutex> lock(qmu);
+        qcv.wait_for(lock, std::chrono::seconds(1), [&] { return !queue.empty() || stopping; });
+        if (queue.empty() && stopping) return;
+        size_t n = std::min(queue.size(), opts.max_batch);
+        batch.reserve(n);
+        for (size_t i = 0; i < n; ++i) {
+          batch.push_back(std::move(queue.front()));
+          queue.pop_front();
+        }
+      }
+      if (!batch.empty()) write_batch(batch);
+      if (timeutil::monotonic_ns() >= next_expire) {
+        expire_tick();
+        next_expire = timeutil::monotonic_ns() + opts.expire_every_ns;
+      }
+    }
+  }
+};
+
+Service::Service(store::Store& store, Metrics& metrics, ServiceOptions opts)
+    : impl_(std::make_unique<Impl>(store, metrics, std::move(opts))) {
+  Impl* d = impl_.get();
+  metrics.gauge("owncast_wm_viewers", "Viewers present now", [d] {
+    std::lock_guard<std::mutex> lock(d->smu);
+    return static_cast<double>(d->presence.state().current_viewers);
+  });
+  metrics.gauge("owncast_wm_stream_online", "1 while the stream is live", [d] {
+    std::lock_guard<std::mutex> lock(d->smu);
+    return d->presence.state().online ? 1.0 : 0.0;
+  });
+  metrics.gauge("owncast_wm_webhook_queue_depth", "Webhook events waiting for the writer", [d] {
+    std::lock_guard<std::mutex> lock(d->qmu);
+    return static_cast<double>(d->queue.size());
+  });
+  for (const auto& t : known_event_types()) d->received(t);
+  for (const char* r : {"bad_token", "invalid_json", "not_object", "bad_signature", "missing_signature",
+                        "stale_signature", "queue_full", "not_stored"})
+    d->rejected(r);
+}
+
+Service::~Service() { stop(); }
+
+Status Service::start() {
+  if (auto s = impl_->restore(); !s) return s;
+  std::lock_guard<std::mutex> lock(impl_->qmu);
+  impl_->accepting = true;
+  impl_->writer = std::thread([d = impl_.get()] { d->run_writer(); });
+  return ok_status();
+}
+
+void Service::stop() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->qmu);
+    impl_->accepting = false;
+    impl_->stopping = true;
+  }
+  impl_->qcv.notify_all();
+  if (impl_->writer.joinable()) impl_->writer.join();
+}
+
+Ack Service::submit(std::string_view body, std::string_view sig) {
+  Impl& d = *impl_;
+  const int64_t now = d.opts.clock();
+  if (d.opts.signatures != SignatureMode::off && !d.opts.secret.empty() &&
+      (!sig.empty() || d.opts.signatures == SignatureMode::required)) {
+    auto check = verify_signature(sig, body, d.opts.secret, now / 1000000000);
+    if (check != SignatureCheck::ok) {
+      std::string reason = check == SignatureCheck::missing ? "missing_signature"
+                           : check == SignatureCheck::stale ? "stale_signature"
+                                                            : "bad_signature";
+      d.rejected(reason)->inc();
+      return {401, "invalid_signature", std::string("webhook signature ") + to_string(check)};
+    }
+  }
+  auto parsed = parse_event(body);
+  if (!parsed) {
+    d.rejected(parsed.error().code)->inc();
+    return {400, parsed.error().code, parsed.error().message};
+  }
+  std::string type = parsed->type;
+  uint64_t ticket;
+  {
+    std::lock_guard<std::mutex> lock(d.qmu);
+    if (!d.accepting) {
+      d.rejected("queue_full")->inc();
+      return {503, "unavailable", "shutting down"};
+    }
+    if (d.queue.size() >= d.opts.queue_capacity) {
+      d.rejected("queue_full")->inc();
+      return {503, "queue_full", "too many events waiting to be stored; try again"};
+    }
+    ticket = d.opts.durable_ack ? d.next_ticket++ : 0;
+    d.queue.push_back(Item{Item::event, std::move(*parsed), now, ticket, {}});
+  }
+  d.qcv.notify_one();
+  d.received(type)->inc();
+  if (!d.opts.durable_ack) return {200, "accepted", "queued"};
+  std::unique_lock<std::mutex> lock(d.qmu);
+  // Batches are written in ticket order: once the writer is past this ticket, the event is
+  // durable unless its batch is listed as failed.
+  bool done = d.ackcv.wait_for(lock, std::chrono::milliseconds(d.opts.ack_timeout_ms),
+                               [&] { return d.committed_ticket >= ticket; });
+  bool failed = std::any_of(d.failed.begin(), d.failed.end(),
+                            [&](const auto& r) { return ticket >= r.first && ticket <= r.second; });
+  if (done && !failed) return {200, "stored", "stored"};
+  lock.unlock();
+  d.rejected("not_stored")->inc();
+  return {503, "not_stored", done ? "the event could not be stored" : "timed out waiting for the store"};
+}
+
+void Service::submit_clients(std::vector<ConnectedClient> clients, int64_t fetched_at_ns) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->qmu);
+    if (!impl_->accepting) return;
+    Item it;
+    it.kind = Item::clients;
+    it.received_ns = fetched_at_ns;
+    it.list = std::move(clients);
+    impl_->queue.push_back(std::move(it));
+  }
+  impl_->qcv.notify_one();
+}
+
+void Service::on_stream_started(std::function<void()> fn) { impl_->stream_started_cb = std::move(fn); }
+
+StreamState Service::stream_state() const {
+  std::lock_guard<std::mutex> lock(impl_->smu);
+  return impl_->presence.state();
+}
+
+std::vector<Viewer> Service::viewers() const {
+  std::lock_guard<std::mutex> lock(impl_->smu);
+  return impl_->presence.present();
+}
+
+size_t Service::queue_depth() const {
+  std::lock_guard<std::mutex> lock(impl_->qmu);
+  return impl_->queue.size();
+}
+
+Result<json> Service::list_events(std::string_view type, size_t limit, std::string_view before) const {
+  const Impl& d = *impl_;
+  std::string upper;
+  if (!before.empty()) {
+    auto raw = crypto::unhex(before);
+    if (!raw || raw->size() != 16) return Error{"invalid_cursor", "'before' is not a cursor from a previous page"};
+    upper = *raw;
+  }
+  json events = json::array();
+  std::string last_key;
+  bool more = false;
+  auto st = d.store.view([&](const store::ReadTxn& txn) {
+    auto take = [&](std::string_view key) {
+      if (events.size() == limit) {
+        more = true;
+        return false;
+      }
+      auto v = txn.get(d.t_events, key);
+      if (v) {
+        events.push_back(json::parse(*v, nullptr, false));
+        last_key = std::string(key);
+      }
+      return true;
+    };
+    if (type.empty()) {
+      txn.scan(d.t_events, "", upper, true, [&](std::string_view k, std::string_view) { return take(k); });
+    } else {
+      std::string prefix = std::string(type) + '\0';
+      std::string to = upper.empty() ? prefix + std::string(16, '\xff') : prefix + upper;
+      txn.scan(d.t_by_type, prefix, to, true,
+               [&](std::string_view k, std::string_view) { return take(k.substr(prefix.size())); });
+    }
+    return ok_status();
+  });
+  if (!st) return st.error();
+  return json{{"events", std::move(events)}, {"next", more ? json(crypto::hex(last_key)) : json(nullptr)}};
+}
+
+json Service::list_streams(size_t limit) const {
+  json out = json::array();
+  (void)impl_->store.view([&](const store::ReadTxn& txn) {
+    txn.scan(impl_->t_streams, "", "", true, [&](std::string_view, std::string_view v) {
+      auto j = json::parse(v, nullptr, false);
+      if (j.is_object()) out.push_back(stream_api(stream_from_store(j)));
+      return out.size() < limit;
+    });
+    return ok_status();
+  });
+  return json{{"streams", std::move(out)}};
+}
+
+Result<std::vector<std::string>> webhook_tokens(store::Store& store, const std::string& configured) {
+  std::vector<std::string> tokens;
+  size_t start = 0;
+  while (start <= configured.size() && !configured.empty()) {
+    size_t comma = configured.find(',', start);
+    std::string t = configured.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!t.empty()) tokens.push_back(t);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (tokens.size() > 2) return Error{"invalid_config", "--webhook-token takes at most two tokens (current,previous)"};
+  for (const auto& t : tokens) {
+    if (t.size() < 22) return Error{"invalid_config", "--webhook-token must be at least 22 characters (128 bits)"};
+    for (char c : t)
+      if (!(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'))
+        return Error{"invalid_config", "--webhook-token may only contain A-Z a-z 0-9 - _"};
+  }
+  if (!tokens.empty()) return tokens;
+  auto secrets = store.table("secrets");
+  std::string token;
+  auto st = store.update([&](store::WriteTxn& txn) -> Status {
+    if (auto v = txn.get(secrets, "webhook_token")) {
+      token = std::string(*v);
+      return ok_status();
+    }
+    token = crypto::random_token(16);
+    return txn.put(secrets, "webhook_token", token);
+  });
+  if (!st) return st.error();
+  return std::vector<std::string>{token};
+}
+
+bool token_matches(const std::vector<std::string>& tokens, std::string_view token) {
+  bool match = false;
+  for (const auto& t : tokens) match |= crypto::ct_equal(t, token);
+  return match;
+}
+
+}  // namespace wm::owncast
