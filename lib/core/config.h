@@ -23,7 +23,7 @@ struct Config {
   std::string admin_password;    // secret
   std::string log_format = "text";
   size_t webhook_queue = 16384;  // events waiting for the writer
-  std::string webhook_ack = "durable";  // durable | queued
+  std::string webhook_ack = "queued";  // queued | durable
   size_t http_threads = 64;
   bool access_log = true;
   int owncast_reconcile_s = 60;

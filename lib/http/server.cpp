@@ -148,10 +148,18 @@ void Server::options(const std::string& p, Handler h) {
 }
 
 Result<int> Server::bind(const std::string& host, int port) {
+  // cpp-httplib listens with a backlog of 5, so a burst of new connections (a browser, an
+  // Owncast worker pool, a load test) waits for SYN retransmits. Remember the listening
+  // socket and raise the backlog once bound (listen() on a listening socket updates it).
+  svr_.set_socket_options([this](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listen_fd_ = sock;
+  });
   int bound = port == 0 ? svr_.bind_to_any_port(host) : (svr_.bind_to_port(host, port) ? port : -1);
   if (bound <= 0)
     return Error{"listen_failed", "cannot listen on " + host + ":" + std::to_string(port) +
                                       " (address in use or not available)"};
+  if (listen_fd_ >= 0) ::listen(listen_fd_, 1024);
   return bound;
 }
 

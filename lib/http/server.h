@@ -72,6 +72,7 @@ class Server {
   Metrics* metrics_;
   httplib::Server svr_;
   std::vector<Route> routes_;
+  int listen_fd_ = -1;
 };
 
 }  // namespace wm::http

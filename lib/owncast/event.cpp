@@ -79,8 +79,12 @@ Result<Event> parse_event(std::string_view body) {
   const std::string* own_title = is_stream_event(ev.type) ? find_string(d, "streamTitle") : nullptr;
   if (own_title) {
     ev.stream_title = *own_title;
+    ev.has_stream_title = true;
   } else if (status) {
-    if (const std::string* t = find_string(*status, "streamTitle")) ev.stream_title = *t;
+    if (const std::string* t = find_string(*status, "streamTitle")) {
+      ev.stream_title = *t;
+      ev.has_stream_title = true;
+    }
   }
 
   if (const std::string* nn = find_string(d, "newName")) ev.new_name = *nn;
@@ -105,8 +109,8 @@ Result<Event> parse_event(std::string_view body) {
 
 const std::vector<std::string>& known_event_types() {
   static const std::vector<std::string> kTypes = {
-      "CHAT",           "USER_JOINED",    "USER_PARTED",
-      "NAME_CHANGE",    "VISIBILITY-UPDATE", "STREAM_STARTED",
+      "CHAT",           "USER_JOINED",          "USER_PARTED",
+      "NAME_CHANGE",    "VISIBILITY-UPDATE",    "STREAM_STARTED",
       "STREAM_STOPPED", "STREAM_TITLE_UPDATED", "FEDIVERSE_ENGAGEMENT_FOLLOW",
   };
   return kTypes;

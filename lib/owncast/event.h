@@ -28,6 +28,7 @@ struct Event {
 
   // Extracted for convenience (empty/nullopt when not present):
   std::string stream_title;      // STREAM_*: eventData.streamTitle, else status.streamTitle
+  bool has_stream_title = false; // a title was present (so "" is a real, empty title)
   std::string new_name;          // NAME_CHANGE: eventData.newName (raw)
   std::optional<uint64_t> client_id;  // eventData.clientId (the only numeric id)
   std::optional<bool> status_online;  // eventData.status.online, informational only

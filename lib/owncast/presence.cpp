@@ -34,10 +34,9 @@ int64_t watch_seconds(int64_t joined_at, int64_t left_at) {
 }
 
 bool same(const Viewer& a, const Viewer& b) {
-  return a.user_id == b.user_id && a.display_name == b.display_name &&
-         a.joined_at == b.joined_at && a.last_seen_at == b.last_seen_at &&
-         a.last_join_ts == b.last_join_ts && a.last_part_ts == b.last_part_ts &&
-         a.present == b.present;
+  return a.user_id == b.user_id && a.display_name == b.display_name && a.joined_at == b.joined_at &&
+         a.last_seen_at == b.last_seen_at && a.last_join_ts == b.last_join_ts &&
+         a.last_part_ts == b.last_part_ts && a.present == b.present;
 }
 
 bool same(const StreamSession& a, const StreamSession& b) {
@@ -56,12 +55,7 @@ bool same(const StreamState& a, const StreamState& b) {
 }
 
 // Whether the event carried a stream title at all (so "" is a real, empty title).
-bool has_title(const Event& e) {
-  if (e.data.contains("streamTitle") && e.data["streamTitle"].is_string()) return true;
-  auto it = e.data.find("status");
-  return it != e.data.end() && it->is_object() && it->contains("streamTitle") &&
-         (*it)["streamTitle"].is_string();
-}
+bool has_title(const Event& e) { return e.has_stream_title; }
 
 // Tracks the viewers one call touches and reports the net changes at the end, once per viewer,
 // in the order they were first touched.
@@ -72,8 +66,8 @@ class Recorder {
   Viewer& get(const std::string& user_id) {
     auto it = viewers_.find(user_id);
     if (seen_.insert(user_id).second) {
-      order_.emplace_back(user_id, it == viewers_.end() ? std::nullopt
-                                                          : std::optional<Viewer>(it->second));
+      order_.emplace_back(user_id,
+                          it == viewers_.end() ? std::nullopt : std::optional<Viewer>(it->second));
     }
     if (it == viewers_.end()) {
       Viewer v;
@@ -105,8 +99,7 @@ struct Ops {
   Changes& ch;
   Recorder rec;
 
-  Ops(std::map<std::string, Viewer>& v, std::optional<StreamSession>& s, StreamState& l,
-      Changes& c)
+  Ops(std::map<std::string, Viewer>& v, std::optional<StreamSession>& s, StreamState& l, Changes& c)
       : viewers(v), stream(s), last(l), ch(c), rec(v) {}
 
   int count() const {
@@ -191,8 +184,8 @@ Changes Presence::apply(const Event& e, int64_t received_ns) {
 
   // NAME_CHANGE ids/timestamps are client data (Go zero time from the stock client): always
   // use the receive time. Everything else is ordered by eventData.timestamp when it has one.
-  const int64_t t = (e.type == "NAME_CHANGE" || e.event_time_ns == 0) ? received_ns
-                                                                       : e.event_time_ns;
+  const int64_t t =
+      (e.type == "NAME_CHANGE" || e.event_time_ns == 0) ? received_ns : e.event_time_ns;
 
   if (e.type == "STREAM_STARTED") {
     // Online/offline comes from the event type; status.online is false at RTMP connect.
@@ -445,8 +438,8 @@ bool get_bool(const json& j, const char* key) {
 }  // namespace
 
 json to_store(const Viewer& v) {
-  return json{{"userId", v.user_id},         {"displayName", v.display_name},
-              {"joinedAt", v.joined_at},     {"lastSeenAt", v.last_seen_at},
+  return json{{"userId", v.user_id},          {"displayName", v.display_name},
+              {"joinedAt", v.joined_at},      {"lastSeenAt", v.last_seen_at},
               {"lastJoinTs", v.last_join_ts}, {"lastPartTs", v.last_part_ts},
               {"present", v.present}};
 }
@@ -478,15 +471,14 @@ StreamSession stream_from_store(const json& j) {
   s.started_at = get_i64(j, "startedAt");
   s.ended_at = get_i64(j, "endedAt");
   int64_t peak = get_i64(j, "peakViewers");
-  s.peak_viewers = static_cast<int>(
-      std::clamp<int64_t>(peak, 0, std::numeric_limits<int>::max()));
+  s.peak_viewers = static_cast<int>(std::clamp<int64_t>(peak, 0, std::numeric_limits<int>::max()));
   return s;
 }
 
 json to_store(const ViewerSession& s) {
-  return json{{"userId", s.user_id},       {"displayName", s.display_name},
-              {"streamId", s.stream_id},   {"joinedAt", s.joined_at},
-              {"leftAt", s.left_at},       {"watchSeconds", s.watch_seconds},
+  return json{{"userId", s.user_id},     {"displayName", s.display_name},
+              {"streamId", s.stream_id}, {"joinedAt", s.joined_at},
+              {"leftAt", s.left_at},     {"watchSeconds", s.watch_seconds},
               {"reason", s.reason}};
 }
 

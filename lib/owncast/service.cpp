@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -21,23 +22,40 @@ using json = nlohmann::json;
 
 json time_or_null(int64_t ns) { return ns ? json(timeutil::format_rfc3339(ns)) : json(nullptr); }
 
-// What the events API returns for one event; stored exactly so, so listing is a plain scan.
-std::string stored_event(const Event& e, int64_t received_ns) {
+// Stored form of one event: a one-line JSON header with what the API shows besides the data,
+// a newline, then the body exactly as received. Built on the HTTP thread, so the writer only
+// copies bytes; eventData is re-read from the raw body only when events are listed.
+std::string stored_event(const Event& e, int64_t received_ns, std::string_view raw) {
   json user = nullptr;
   if (e.user) user = {{"id", e.user->id}, {"displayName", e.user->display_name}};
-  json j = {{"type", e.type},
-            {"id", e.id},
-            {"eventTime", time_or_null(e.event_time_ns)},
-            {"receivedAt", timeutil::format_rfc3339(received_ns)},
-            {"user", std::move(user)},
-            {"data", e.data}};
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  json meta = {{"type", e.type},
+               {"id", e.id},
+               {"eventTime", time_or_null(e.event_time_ns)},
+               {"receivedAt", timeutil::format_rfc3339(received_ns)},
+               {"user", std::move(user)}};
+  std::string out = meta.dump(-1, ' ', false, json::error_handler_t::replace);
+  out += '\n';
+  out.append(raw);
+  return out;
 }
 
-std::string type_label(const std::string& type) {
-  for (const auto& t : known_event_types())
-    if (t == type) return type;
-  return "other";
+// The API shape of a stored event: the header plus "data" (eventData of the raw body).
+json api_event(std::string_view stored) {
+  size_t nl = stored.find('\n');
+  json out = json::parse(stored.substr(0, nl), nullptr, false);
+  if (!out.is_object()) return json::object();
+  json body = nl == std::string_view::npos ? json() : json::parse(stored.substr(nl + 1), nullptr, false);
+  if (body.is_object() && body.contains("eventData") && body["eventData"].is_object())
+    out["data"] = std::move(body["eventData"]);
+  else
+    out["data"] = json::object();
+  return out;
+}
+
+// Presence only cares about these; other types skip the state machine.
+bool affects_presence(const std::string& type) {
+  return type == "CHAT" || type == "USER_JOINED" || type == "USER_PARTED" || type == "NAME_CHANGE" ||
+         type == "STREAM_STARTED" || type == "STREAM_STOPPED" || type == "STREAM_TITLE_UPDATED";
 }
 
 std::string stream_key(const StreamSession& s) {
@@ -57,6 +75,7 @@ json stream_api(const StreamSession& s) {
 struct Item {
   enum Kind { event, clients } kind = event;
   Event ev;
+  std::string record;  // stored_event() form
   int64_t received_ns = 0;
   uint64_t ticket = 0;  // durable-ack ticket (0 = nobody waits)
   std::vector<ConnectedClient> list;
@@ -108,13 +127,26 @@ struct Service::Impl {
                                     {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1});
   }
 
+  // Counter lookups take the registry's lock, so the hot path uses pointers cached here.
+  std::map<std::string, Counter*> received_by_type, rejected_by_reason;
   Counter* received(const std::string& type) {
-    return metrics.counter("owncast_wm_webhook_events_total", "Webhook events accepted, by type", "type",
-                           type_label(type));
+    auto it = received_by_type.find(type);
+    return it != received_by_type.end() ? it->second : received_by_type.at("other");
   }
   Counter* rejected(const std::string& reason) {
-    return metrics.counter("owncast_wm_webhook_rejected_total", "Webhook requests rejected, by reason",
-                           "reason", reason);
+    auto it = rejected_by_reason.find(reason);
+    return it != rejected_by_reason.end() ? it->second : rejected_by_reason.at("other");
+  }
+  void init_counters() {
+    std::vector<std::string> types = known_event_types();
+    types.push_back("other");
+    for (const auto& t : types)
+      received_by_type[t] = metrics.counter("owncast_wm_webhook_events_total", "Webhook events accepted, by type",
+                                            "type", t);
+    for (const char* r : {"bad_token", "invalid_json", "not_object", "bad_signature", "missing_signature",
+                          "stale_signature", "queue_full", "not_stored", "other"})
+      rejected_by_reason[r] = metrics.counter("owncast_wm_webhook_rejected_total",
+                                              "Webhook requests rejected, by reason", "reason", r);
   }
 
   Status restore() {
@@ -146,25 +178,34 @@ struct Service::Impl {
     return ok_status();
   }
 
-  // Writes what a presence change produced.
-  Status persist(store::WriteTxn& txn, const Changes& c) {
-    for (const auto& v : c.viewers) {
+  // Presence changes of one batch, merged so each record is written once per transaction.
+  struct Pending {
+    std::map<std::string, Viewer> viewers;
+    std::vector<ViewerSession> closed;
+    std::map<std::string, StreamSession> streams;  // by stream_key
+    void add(Changes&& c) {
+      for (auto& v : c.viewers) viewers[v.user_id] = std::move(v);
+      for (auto& s : c.closed) closed.push_back(std::move(s));
+      if (c.ended_stream) streams[stream_key(*c.ended_stream)] = *c.ended_stream;
+      if (c.stream) streams[stream_key(*c.stream)] = *c.stream;
+    }
+  };
+
+  Status persist(store::WriteTxn& txn, const Pending& p) {
+    for (const auto& [id, v] : p.viewers) {
       if (v.present) {
-        auto s = txn.put(t_viewers, v.user_id, to_store(v).dump());
-        if (!s) return s;
+        if (auto s = txn.put(t_viewers, id, to_store(v).dump()); !s) return s;
       } else {
-        txn.del(t_viewers, v.user_id);
+        txn.del(t_viewers, id);
       }
     }
-    for (const auto& s : c.closed) {
+    for (const auto& s : p.closed) {
       auto st = txn.put(t_sessions, store::key::time_seq(static_cast<uint64_t>(s.left_at), seq++),
                         to_store(s).dump());
       if (!st) return st;
     }
-    if (c.stream) {
-      auto st = txn.put(t_streams, stream_key(*c.stream), to_store(*c.stream).dump());
-      if (!st) return st;
-    }
+    for (const auto& [key, s] : p.streams)
+      if (auto st = txn.put(t_streams, key, to_store(s).dump()); !st) return st;
     return ok_status();
   }
 
@@ -183,30 +224,32 @@ struct Service::Impl {
       seq = seq_start;
       started = false;
       dups = 0;
+      Pending pending;
       for (auto& item : batch) {
-        Changes ch;
         if (item.kind == Item::clients) {
-          ch = next.reconcile(item.list, item.received_ns);
-        } else {
-          const Event& e = item.ev;
-          if (dedupe_applies(e)) {
-            std::string dk = e.type + '\0' + e.id;
-            if (txn.get(t_dedupe, dk)) {
-              ++dups;
-              continue;
-            }
-          }
-          std::string key = store::key::time_seq(static_cast<uint64_t>(item.received_ns), seq++);
-          if (auto s = txn.put(t_events, key, stored_event(e, item.received_ns)); !s) return s;
-          if (auto s = txn.put(t_by_type, e.type + '\0' + key, ""); !s) return s;
-          if (dedupe_applies(e))
-            if (auto s = txn.put(t_dedupe, e.type + '\0' + e.id, key); !s) return s;
-          ch = next.apply(e, item.received_ns);
-          if (e.type == "STREAM_STARTED") started = true;
+          pending.add(next.reconcile(item.list, item.received_ns));
+          continue;
         }
-        if (auto s = persist(txn, ch); !s) return s;
+        const Event& e = item.ev;
+        const bool dedupe = dedupe_applies(e);
+        std::string dk;
+        if (dedupe) {
+          dk = e.type + '\0' + e.id;
+          if (txn.get(t_dedupe, dk)) {
+            ++dups;
+            continue;
+          }
+        }
+        std::string key = store::key::time_seq(static_cast<uint64_t>(item.received_ns), seq++);
+        if (auto s = txn.put(t_events, key, item.record); !s) return s;
+        if (auto s = txn.put(t_by_type, e.type + '\0' + key, ""); !s) return s;
+        if (dedupe)
+          if (auto s = txn.put(t_dedupe, dk, key); !s) return s;
+        if (!affects_presence(e.type)) continue;
+        pending.add(next.apply(e, item.received_ns));
+        if (e.type == "STREAM_STARTED") started = true;
       }
-      return ok_status();
+      return persist(txn, pending);
     });
     uint64_t first_ticket = UINT64_MAX, last_ticket = 0;
     for (const auto& item : batch) {
@@ -241,7 +284,9 @@ struct Service::Impl {
         std::lock_guard<std::mutex> lock(smu);
         next = presence;
       }
-      return persist(txn, next.expire(opts.clock()));
+      Pending pending;
+      pending.add(next.expire(opts.clock()));
+      return persist(txn, pending);
     });
     if (st) {
       std::lock_guard<std::mutex> lock(smu);
@@ -288,10 +333,7 @@ Service::Service(store::Store& store, Metrics& metrics, ServiceOptions opts)
     std::lock_guard<std::mutex> lock(d->qmu);
     return static_cast<double>(d->queue.size());
   });
-  for (const auto& t : known_event_types()) d->received(t);
-  for (const char* r : {"bad_token", "invalid_json", "not_object", "bad_signature", "missing_signature",
-                        "stale_signature", "queue_full", "not_stored"})
-    d->rejected(r);
+  d->init_counters();
 }
 
 Service::~Service() { stop(); }
@@ -333,8 +375,12 @@ Ack Service::submit(std::string_view body, std::string_view sig) {
     d.rejected(parsed.error().code)->inc();
     return {400, parsed.error().code, parsed.error().message};
   }
-  std::string type = parsed->type;
+  Counter* received = d.received(parsed->type);
+  std::string record = stored_event(*parsed, now, body);
+  // The writer needs only the extracted fields; the parsed tree is freed on this thread.
+  parsed->data = json();
   uint64_t ticket;
+  bool was_empty;
   {
     std::lock_guard<std::mutex> lock(d.qmu);
     if (!d.accepting) {
@@ -346,10 +392,11 @@ Ack Service::submit(std::string_view body, std::string_view sig) {
       return {503, "queue_full", "too many events waiting to be stored; try again"};
     }
     ticket = d.opts.durable_ack ? d.next_ticket++ : 0;
-    d.queue.push_back(Item{Item::event, std::move(*parsed), now, ticket, {}});
+    was_empty = d.queue.empty();
+    d.queue.push_back(Item{Item::event, std::move(*parsed), std::move(record), now, ticket, {}});
   }
-  d.qcv.notify_one();
-  d.received(type)->inc();
+  if (was_empty) d.qcv.notify_one();  // otherwise the writer will find it on its next pass
+  received->inc();
   if (!d.opts.durable_ack) return {200, "accepted", "queued"};
   std::unique_lock<std::mutex> lock(d.qmu);
   // Batches are written in ticket order: once the writer is past this ticket, the event is
@@ -413,7 +460,7 @@ Result<json> Service::list_events(std::string_view type, size_t limit, std::stri
       }
       auto v = txn.get(d.t_events, key);
       if (v) {
-        events.push_back(json::parse(*v, nullptr, false));
+        events.push_back(api_event(*v));
         last_key = std::string(key);
       }
       return true;

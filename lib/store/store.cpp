@@ -97,7 +97,7 @@ struct EnvState {
 
 namespace {
 
-constexpr int kMaxGrowths = 8;        // doublings per Store::update call
+constexpr int kMaxGrowths = 8;         // doublings per Store::update call
 constexpr int kMaxResizedRetries = 4;  // MDB_MAP_RESIZED retries per transaction begin
 constexpr const char* kLockFile = "owncast-wm.lock";
 constexpr const char* kSchemaKey = "schema_version";
@@ -180,10 +180,9 @@ std::string prefix_end(std::string_view prefix) {
 
 struct ReadTxn::Impl {
   EnvState* env = nullptr;
-  MDB_txn* txn = nullptr;    // null once finished, or if begin failed (then begin_error says why)
-  bool holds_gate = false;   // TxnGate entered for this transaction
-  bool write = false;
-  bool map_full = false;     // an operation hit MDB_MAP_FULL; LMDB has poisoned the txn
+  MDB_txn* txn = nullptr;   // null once finished, or if begin failed (then begin_error says why)
+  bool holds_gate = false;  // TxnGate entered for this transaction
+  bool map_full = false;    // an operation hit MDB_MAP_FULL; LMDB has poisoned the txn
   size_t map_size_at_begin = 0;
   Error begin_error;
 
@@ -217,12 +216,11 @@ struct ReadTxn::Impl {
 std::unique_ptr<ReadTxn::Impl> ReadTxn::Impl::begin(EnvState& env, bool write) {
   auto impl = std::make_unique<Impl>();
   impl->env = &env;
-  impl->write = write;
   for (int attempt = 0;; ++attempt) {
     env.gate.enter_shared();
     impl->holds_gate = true;
-    impl->map_size_at_begin = env.map_size();
-    // MDB_NOTLS (set at open) lets read transactions move between threads and nest.
+    if (write) impl->map_size_at_begin = env.map_size();  // stable: resizes wait for us
+    // MDB_NOTLS (set at open): reader slots belong to txns, so a thread may hold several.
     int rc = mdb_txn_begin(env.env, nullptr, write ? 0 : MDB_RDONLY, &impl->txn);
     if (rc == 0) return impl;
     impl->txn = nullptr;
@@ -234,8 +232,8 @@ std::unique_ptr<ReadTxn::Impl> ReadTxn::Impl::begin(EnvState& env, bool write) {
     // Another process grew the map. Adopting its size (set_mapsize(0)) needs no live txns.
     bool adopted = env.gate.run_exclusive([&] { mdb_env_set_mapsize(env.env, 0); });
     if (!adopted) {
-      impl->begin_error = mdb_error("cannot adopt the new map size while this thread holds "
-                                    "another transaction", rc);
+      std::string what = "cannot adopt the new map size while this thread holds a transaction";
+      impl->begin_error = mdb_error(what, rc);
       return impl;
     }
   }
@@ -264,8 +262,7 @@ void ReadTxn::scan(Table t, std::string_view from, std::string_view to, bool rev
   }
 }
 
-void ReadTxn::scan_prefix(Table t, std::string_view prefix, bool reverse,
-                          const Visitor& fn) const {
+void ReadTxn::scan_prefix(Table t, std::string_view prefix, bool reverse, const Visitor& fn) const {
   scan(t, prefix, prefix_end(prefix), reverse, fn);
 }
 
@@ -325,8 +322,8 @@ Status WriteTxn::commit() {
 
 const std::vector<std::string>& table_names() {
   static const std::vector<std::string> names = {
-      "meta",    "secrets", "settings", "events",          "events_by_type",
-      "dedupe",  "streams", "viewers",  "viewer_sessions",
+      "meta",   "secrets", "settings", "events",          "events_by_type",
+      "dedupe", "streams", "viewers",  "viewer_sessions",
   };
   return names;
 }
@@ -447,12 +444,14 @@ Status ensure_dir(const std::string& dir) {
   if (dir.empty()) return Error{"store_error", "data dir is not set"};
   struct stat st {};
   if (::stat(dir.c_str(), &st) == 0) {
-    if (!S_ISDIR(st.st_mode)) return Error{"store_error", "data dir " + dir + " is not a directory"};
+    if (!S_ISDIR(st.st_mode))
+      return Error{"store_error", "data dir " + dir + " is not a directory"};
   } else {
     auto slash = dir.find_last_of('/', dir.size() > 1 ? dir.size() - 2 : 0);
     if (slash != std::string::npos && slash > 0) {
       if (auto parent = ensure_dir(dir.substr(0, slash)); !parent)
-        return Error{"store_error", "cannot create data dir " + dir + ": " + parent.error().message};
+        return Error{"store_error",
+                     "cannot create data dir " + dir + ": " + parent.error().message};
     }
     if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
       return sys_error("cannot create data dir " + dir, errno);

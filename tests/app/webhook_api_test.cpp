@@ -2,6 +2,8 @@
 // real LMDB store in a temporary directory.
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "core/yaml.h"
@@ -393,4 +395,20 @@ TEST_CASE("app: plugin.yml is served byte for byte and describes what the server
   CHECK(d["externalAction"]["openExternally"] == false);
   std::vector<std::string> scopes = d["accessToken"]["scopes"];
   CHECK(std::find(scopes.begin(), scopes.end(), "HAS_ADMIN_ACCESS") != scopes.end());
+}
+
+TEST_CASE("app: queued acknowledgements are committed shortly after") {
+  TempDir dir;
+  RunningApp app(dir.path(), {"--admin-password", kPassword, "--webhook-ack", "queued"});
+  auto c = app.client();
+  auto r = c.Post(app.webhook_path().c_str(), fixture("chat.json"), "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(json::parse(r->body)["status"] == "accepted");
+  bool stored = false;
+  for (int i = 0; i < 500 && !stored; ++i) {
+    stored = get_json(app, "/plugins/wm/api/events")["events"].size() == 1;
+    if (!stored) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(stored);
 }

@@ -93,7 +93,7 @@ TEST_CASE("binary: invalid configuration exits non-zero with one clear line") {
       {{"launch"}, "launch"},
   };
   for (const auto& c : cases) {
-    INFO(c.args[1]);
+    INFO(c.args.back());
     auto r = run_binary(c.args);
     CHECK(r.code != 0);
     CHECK(r.err.find(c.mentions) != std::string::npos);
@@ -111,7 +111,7 @@ TEST_CASE("binary: a second process on the same data dir is refused") {
   CHECK(first.running());
 }
 
-TEST_CASE("binary: SIGTERM shuts down cleanly and keeps what was acknowledged") {
+TEST_CASE("binary: SIGTERM shuts down cleanly and keeps what was acknowledged (queued acks)") {
   TempDir dir;
   std::string hook;
   {
@@ -143,7 +143,7 @@ TEST_CASE("binary: every acknowledged event survives kill -9 during a burst") {
   std::set<std::string> acked;
   std::mutex mu;
   {
-    Process p(WM_BINARY, serve_args(dir.path(), {"--access-log", "off"}));
+    Process p(WM_BINARY, serve_args(dir.path(), {"--access-log", "off", "--webhook-ack", "durable"}));
     int port = p.port();
     REQUIRE(port > 0);
     std::string hook = webhook_path(p);

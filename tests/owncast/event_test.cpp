@@ -1,12 +1,12 @@
 // Webhook parsing (every fixture, 0.1.x shapes, malformed bodies) and 0.3.0 signatures.
-#include <catch2/catch.hpp>
+#include "owncast/event.h"
 
+#include <catch2/catch.hpp>
 #include <map>
 #include <optional>
 #include <string>
 
 #include "core/crypto.h"
-#include "owncast/event.h"
 #include "support/test_support.h"
 
 using namespace wm::owncast;
@@ -37,16 +37,16 @@ std::string parse_err(const std::string& body) {
 }
 
 // UTC nanoseconds of the fixture timestamps (computed independently).
-constexpr int64_t kChatTs = 1777749271482917263LL;         // 2026-05-02T19:14:31.482917263Z
-constexpr int64_t kChatHtmlTs = 1777749362900170000LL;     // 2026-05-02T19:16:02.90017Z
-constexpr int64_t kChatModTs = 1777749465000418551LL;      // 2026-05-02T19:17:45.000418551Z
-constexpr int64_t kJoinedTs = 1777749302402913558LL;       // 2026-05-02T19:15:02.402913558Z
-constexpr int64_t kPartedTs = 1777750878777302147LL;       // 2026-05-02T19:41:18.777302147Z
-constexpr int64_t kStartedTs = 1777748407004318226LL;      // 2026-05-02T19:00:07.004318226Z
-constexpr int64_t kStoppedTs = 1777755764912004361LL;      // 2026-05-02T21:02:44.912004361Z
-constexpr int64_t kTitleTs = 1777750200251006637LL;        // 2026-05-02T19:30:00.251006637Z
-constexpr int64_t kVisibilityTs = 1777749489310771902LL;   // 2026-05-02T19:18:09.310771902Z
-constexpr int64_t kFollowTs = 1777749760118006252LL;       // 2026-05-02T19:22:40.118006252Z
+constexpr int64_t kChatTs = 1777749271482917263LL;        // 2026-05-02T19:14:31.482917263Z
+constexpr int64_t kChatHtmlTs = 1777749362900170000LL;    // 2026-05-02T19:16:02.90017Z
+constexpr int64_t kChatModTs = 1777749465000418551LL;     // 2026-05-02T19:17:45.000418551Z
+constexpr int64_t kJoinedTs = 1777749302402913558LL;      // 2026-05-02T19:15:02.402913558Z
+constexpr int64_t kPartedTs = 1777750878777302147LL;      // 2026-05-02T19:41:18.777302147Z
+constexpr int64_t kStartedTs = 1777748407004318226LL;     // 2026-05-02T19:00:07.004318226Z
+constexpr int64_t kStoppedTs = 1777755764912004361LL;     // 2026-05-02T21:02:44.912004361Z
+constexpr int64_t kTitleTs = 1777750200251006637LL;       // 2026-05-02T19:30:00.251006637Z
+constexpr int64_t kVisibilityTs = 1777749489310771902LL;  // 2026-05-02T19:18:09.310771902Z
+constexpr int64_t kFollowTs = 1777749760118006252LL;      // 2026-05-02T19:22:40.118006252Z
 
 const std::string kTitle = "Friday synth jam \xF0\x9F\x8E\xB9";  // "Friday synth jam 🎹"
 
@@ -130,12 +130,9 @@ TEST_CASE("owncast: CHAT HTML escapes are decoded into data and clientId stays n
 
 TEST_CASE("owncast: clientId omitted (0) or not a non-negative integer is not extracted") {
   CHECK_FALSE(parse_ok(fixture("user-joined.json")).client_id.has_value());
-  CHECK_FALSE(
-      parse_ok(R"({"eventData":{"clientId":-1},"type":"CHAT"})").client_id.has_value());
-  CHECK_FALSE(
-      parse_ok(R"({"eventData":{"clientId":"12"},"type":"CHAT"})").client_id.has_value());
-  CHECK_FALSE(
-      parse_ok(R"({"eventData":{"clientId":1.5},"type":"CHAT"})").client_id.has_value());
+  CHECK_FALSE(parse_ok(R"({"eventData":{"clientId":-1},"type":"CHAT"})").client_id.has_value());
+  CHECK_FALSE(parse_ok(R"({"eventData":{"clientId":"12"},"type":"CHAT"})").client_id.has_value());
+  CHECK_FALSE(parse_ok(R"({"eventData":{"clientId":1.5},"type":"CHAT"})").client_id.has_value());
   auto zero = parse_ok(R"({"eventData":{"clientId":0},"type":"CHAT"})").client_id;
   REQUIRE(zero.has_value());
   CHECK(*zero == 0u);
@@ -199,7 +196,8 @@ TEST_CASE("owncast: VISIBILITY-UPDATE fixture has a null user") {
 }
 
 TEST_CASE("owncast: FEDIVERSE_ENGAGEMENT_FOLLOW fixtures (0.2.x and 0.3.0) have no user") {
-  for (const char* f : {"fediverse-engagement-follow.json", "fediverse-engagement-follow.v0.3.0.json"}) {
+  for (const char* f :
+       {"fediverse-engagement-follow.json", "fediverse-engagement-follow.v0.3.0.json"}) {
     INFO(f);
     Event e = parse_ok(fixture(f));
     CHECK(e.type == "FEDIVERSE_ENGAGEMENT_FOLLOW");
@@ -308,8 +306,8 @@ TEST_CASE("owncast: missing or null eventData gives an empty data object") {
 }
 
 TEST_CASE("owncast: malformed JSON is rejected as invalid_json") {
-  for (const char* body : {"", "{", "{\"type\":\"CHAT\",}", "nope", "{\"type\":\"CHAT\"} trailing",
-                           "\xff\xfe"}) {
+  for (const char* body :
+       {"", "{", "{\"type\":\"CHAT\",}", "nope", "{\"type\":\"CHAT\"} trailing", "\xff\xfe"}) {
     CHECK(parse_err(body) == "invalid_json");
   }
 }
@@ -469,12 +467,12 @@ TEST_CASE("owncast: malformed signature headers are rejected") {
       "s=" + mac,
       "t=" + t,
       "t=" + t + ".s=",
-      "t=" + t + ".s=" + mac.substr(1),              // 63 hex digits
-      "t=" + t + ".s=" + mac + "0",                  // 65
-      "t=" + t + ".s=" + mac + mac,                  // 128
-      "t=" + t + ".s=" + mac.substr(0, 63) + "g",    // not hex
+      "t=" + t + ".s=" + mac.substr(1),            // 63 hex digits
+      "t=" + t + ".s=" + mac + "0",                // 65
+      "t=" + t + ".s=" + mac + mac,                // 128
+      "t=" + t + ".s=" + mac.substr(0, 63) + "g",  // not hex
       "t=" + t + ".s=" + mac.substr(0, 63) + " ",
-      "t=" + t + ",s=" + mac,                        // comma (Stripe style)
+      "t=" + t + ",s=" + mac,  // comma (Stripe style)
       "t=" + t + ". s=" + mac,
       "t=" + t + " .s=" + mac,
       "t=" + t + "s=" + mac,
@@ -486,7 +484,7 @@ TEST_CASE("owncast: malformed signature headers are rejected") {
       "t=" + t + "x.s=" + mac,
       "t=.s=" + mac,
       "t=1e9.s=" + mac,
-      "t=1234567890123456789012.s=" + mac,           // absurdly long number
+      "t=1234567890123456789012.s=" + mac,  // absurdly long number
       " t=" + t + ".s=" + mac,
       good + " ",
       good + ".",

@@ -1,12 +1,12 @@
 // Stream state and viewer presence driven by Owncast events.
-#include <catch2/catch.hpp>
+#include "owncast/presence.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
 #include "owncast/event.h"
-#include "owncast/presence.h"
 #include "support/test_support.h"
 
 using namespace wm::owncast;
@@ -30,6 +30,7 @@ Event ev(const std::string& type, int64_t ts, const std::string& user_id = "",
 Event started(int64_t ts, const std::string& id = "S1", const std::string& title = "Live!") {
   Event e = ev("STREAM_STARTED", ts, "", id);
   e.stream_title = title;
+  e.has_stream_title = true;
   e.data = {{"id", id}, {"streamTitle", title}, {"status", {{"online", false}}}};
   e.status_online = false;
   return e;
@@ -44,6 +45,7 @@ Event stopped(int64_t ts, const std::string& id = "E9") {
 Event title_updated(int64_t ts, const std::string& title) {
   Event e = ev("STREAM_TITLE_UPDATED", ts, "", "T" + std::to_string(ts));
   e.stream_title = title;
+  e.has_stream_title = true;
   e.data = {{"streamTitle", title}};
   return e;
 }
@@ -186,8 +188,7 @@ TEST_CASE("owncast: bots are never viewers") {
   p.apply(started(T0), T0);
   for (const char* type : {"USER_JOINED", "CHAT", "NAME_CHANGE", "USER_PARTED"}) {
     INFO(type);
-    CHECK(p.apply(ev(type, T0 + kSec, "bot1", std::string("b-") + type, "TipBot", true),
-                  T0 + kSec)
+    CHECK(p.apply(ev(type, T0 + kSec, "bot1", std::string("b-") + type, "TipBot", true), T0 + kSec)
               .empty());
   }
   CHECK(p.present().empty());
@@ -489,7 +490,7 @@ TEST_CASE("owncast: reconcile makes listed clients present") {
   const int64_t fetched = T0 + 5 * kMin;
   std::vector<ConnectedClient> clients = {
       {"u1", "alice", false, T0 + kMin},
-      {"u2", "bob", false, 0},             // connect time unknown
+      {"u2", "bob", false, 0},                // connect time unknown
       {"u1", "alice", false, T0 + 2 * kMin},  // second tab
   };
   auto c = p.reconcile(clients, fetched);
@@ -639,8 +640,7 @@ TEST_CASE("owncast: events that do not concern presence change nothing") {
 }
 
 TEST_CASE("owncast: parse_clients reads the /api/integrations/clients fixture") {
-  std::string body =
-      wm::test::read_file(wm::test::fixture_dir() + "/api/clients.response.json");
+  std::string body = wm::test::read_file(wm::test::fixture_dir() + "/api/clients.response.json");
   auto r = parse_clients(body);
   REQUIRE(r.ok());
   REQUIRE(r->size() == 2);
@@ -700,8 +700,12 @@ TEST_CASE("owncast: viewer and stream records round-trip through the store forma
 
   ViewerSession vs{"u1", "alice", "S1", T0, T0 + kMin, 60, "parted"};
   auto vj = to_store(vs);
-  CHECK(vj == nlohmann::json{{"userId", "u1"},   {"displayName", "alice"}, {"streamId", "S1"},
-                             {"joinedAt", T0},   {"leftAt", T0 + kMin},    {"watchSeconds", 60},
+  CHECK(vj == nlohmann::json{{"userId", "u1"},
+                             {"displayName", "alice"},
+                             {"streamId", "S1"},
+                             {"joinedAt", T0},
+                             {"leftAt", T0 + kMin},
+                             {"watchSeconds", 60},
                              {"reason", "parted"}});
 }
 

@@ -7,7 +7,10 @@
 namespace wm::test {
 
 RunningApp::RunningApp(const std::string& data_dir, std::vector<std::string> args) {
-  std::vector<std::string> all = {"--listen", "127.0.0.1:0", "--data-dir", data_dir, "--access-log", "off"};
+  // Durable acks make "POST then read" deterministic; tests of the queued mode pass
+  // --webhook-ack queued, which overrides this (later flags win).
+  std::vector<std::string> all = {"--listen", "127.0.0.1:0", "--data-dir", data_dir, "--access-log", "off",
+                                  "--webhook-ack", "durable"};
   all.insert(all.end(), args.begin(), args.end());
   auto config = load_config(all);
   if (!config) throw std::runtime_error("config: " + config.error().message);

@@ -1,0 +1,128 @@
+#include "openpayments/money.h"
+
+#include <catch2/catch.hpp>
+
+using namespace wm::openpayments;
+using nlohmann::json;
+using wm::Result;
+
+namespace {
+
+json amount_json(json value, json code = "USD", json scale = 2) {
+  return {{"value", value}, {"assetCode", code}, {"assetScale", scale}};
+}
+
+Amount amt(uint64_t units, const char* code = "USD", int scale = 2) {
+  auto a = make_amount(units, code, scale);
+  REQUIRE(a.ok());
+  return *a;
+}
+
+std::string code_of(const Result<Amount>& r) { return r.ok() ? "ok" : r.error().code; }
+
+}  // namespace
+
+TEST_CASE("openpayments: amount parses from the Open Payments JSON shape") {
+  auto a = parse_amount(json::parse(R"({"value":"500","assetCode":"USD","assetScale":2,"x":1})"));
+  REQUIRE(a.ok());
+  CHECK(a->value == "500");
+  CHECK(a->asset_code == "USD");
+  CHECK(a->asset_scale == 2);
+  CHECK(*units(*a) == 500);
+  CHECK(to_json(*a) == json::parse(R"({"value":"500","assetCode":"USD","assetScale":2})"));
+  json implicit = *a;
+  CHECK(implicit == to_json(*a));
+}
+
+TEST_CASE("openpayments: hostile amount values are rejected") {
+  for (const char* value : {"-1", "1.5", "1e3", "+1", "", "  1", "1 ", "18446744073709551616",
+                            "99999999999999999999", "0x10", "1_000", "١", "NaN", "Infinity"}) {
+    DYNAMIC_SECTION("value '" << value << "'") {
+      CHECK(code_of(parse_amount(amount_json(value))) == "invalid_amount");
+    }
+  }
+}
+
+TEST_CASE("openpayments: non-string amount values are rejected") {
+  for (const json& value :
+       {json(500), json(5.5), json(nullptr), json(true), json::array(), json::object()}) {
+    CHECK(code_of(parse_amount(amount_json(value))) == "invalid_amount");
+  }
+  CHECK(code_of(parse_amount(json::array())) == "invalid_amount");
+  CHECK(code_of(parse_amount(json{{"assetCode", "USD"}, {"assetScale", 2}})) == "invalid_amount");
+}
+
+TEST_CASE("openpayments: asset scale must be an integer 0..255") {
+  CHECK(code_of(parse_amount(amount_json("1", "USD", 0))) == "ok");
+  CHECK(code_of(parse_amount(amount_json("1", "USD", 255))) == "ok");
+  for (const json& scale : {json(256), json(-1), json(2.0), json(2.5), json("2"), json(nullptr),
+                            json(true), json(18446744073709551615ull)}) {
+    CHECK(code_of(parse_amount(amount_json("1", "USD", scale))) == "invalid_amount");
+  }
+  CHECK(code_of(make_amount(1, "USD", 256)) == "invalid_amount");
+  CHECK(code_of(make_amount(1, "USD", -1)) == "invalid_amount");
+}
+
+TEST_CASE("openpayments: asset codes must be short upper-case alphanumerics") {
+  for (const char* code : {"USD", "EUR", "USDC", "XRP", "BTC", "A1B"})
+    CHECK(code_of(parse_amount(amount_json("1", code))) == "ok");
+  for (const char* code : {"", "US", "usd", "U SD", "US$", "ABCDEFGHIJKLMNOPQ", "€UR"})
+    CHECK(code_of(parse_amount(amount_json("1", code))) == "invalid_amount");
+  CHECK(code_of(parse_amount(amount_json("1", 840))) == "invalid_amount");
+}
+
+TEST_CASE("openpayments: amount values are canonicalised") {
+  CHECK(parse_amount(amount_json("0007"))->value == "7");
+  CHECK(parse_amount(amount_json("000"))->value == "0");
+  CHECK(parse_amount(amount_json("0"))->value == "0");
+  CHECK(parse_amount(amount_json("18446744073709551615"))->value == "18446744073709551615");
+  CHECK(parse_amount(amount_json("0018446744073709551615"))->value == "18446744073709551615");
+  CHECK(*parse_units("18446744073709551615") == UINT64_MAX);
+}
+
+TEST_CASE("openpayments: amount addition detects overflow") {
+  auto max = amt(UINT64_MAX);
+  CHECK(add(amt(UINT64_MAX - 1), amt(1))->value == "18446744073709551615");
+  auto over = add(max, amt(1));
+  REQUIRE_FALSE(over.ok());
+  CHECK(over.error().code == "overflow");
+  CHECK(add(amt(250), amt(250))->value == "500");
+}
+
+TEST_CASE("openpayments: amount subtraction detects underflow") {
+  CHECK(subtract(amt(500), amt(200))->value == "300");
+  CHECK(subtract(amt(5), amt(5))->value == "0");
+  auto under = subtract(amt(1), amt(2));
+  REQUIRE_FALSE(under.ok());
+  CHECK(under.error().code == "underflow");
+}
+
+TEST_CASE("openpayments: amounts of different assets do not mix") {
+  CHECK(code_of(add(amt(1, "USD"), amt(1, "EUR"))) == "asset_mismatch");
+  CHECK(code_of(add(amt(1, "USD", 2), amt(1, "USD", 3))) == "asset_mismatch");
+  CHECK(code_of(subtract(amt(1, "USD"), amt(1, "EUR"))) == "asset_mismatch");
+  auto cmp = compare(amt(1, "USD"), amt(1, "EUR"));
+  REQUIRE_FALSE(cmp.ok());
+  CHECK(cmp.error().code == "asset_mismatch");
+}
+
+TEST_CASE("openpayments: amounts compare as unsigned integers") {
+  CHECK(*compare(amt(9), amt(10)) == -1);
+  CHECK(*compare(amt(10), amt(10)) == 0);
+  CHECK(*compare(amt(UINT64_MAX), amt(10)) == 1);
+  Amount garbage{"12x", "USD", 2};
+  CHECK_FALSE(compare(garbage, amt(1)).ok());
+}
+
+TEST_CASE("openpayments: amounts display with all scale digits and no floating point") {
+  CHECK(format_amount(amt(1234, "EUR", 2)) == "12.34 EUR");
+  CHECK(format_amount(amt(500, "USD", 2)) == "5.00 USD");
+  CHECK(format_amount(amt(5, "USD", 2)) == "0.05 USD");
+  CHECK(format_amount(amt(0, "USD", 2)) == "0.00 USD");
+  CHECK(format_amount(amt(1234, "JPY", 0)) == "1234 JPY");
+  CHECK(format_amount(amt(1, "XRP", 9)) == "0.000000001 XRP");
+  CHECK(format_amount(amt(1234567890123, "XRP", 9)) == "1234.567890123 XRP");
+  CHECK(format_amount(amt(UINT64_MAX, "ABC", 9)) == "18446744073.709551615 ABC");
+  CHECK(format_amount(amt(UINT64_MAX, "ABC", 20)) == "0.18446744073709551615 ABC");
+  CHECK(format_amount(amt(7, "ABC", 255)).size() == 2 + 255 + 4);
+}
