@@ -444,7 +444,7 @@ std::vector<std::string> names(const std::vector<std::string>& keys) {
 }
 }  // namespace
 
-TEST_CASE("store: scan ascending over [from, to)") {
+TEST_CASE("store: scan ascending visits from up to but excluding to") {
   wm::test::TempDir tmp;
   Table t;
   auto s = scan_fixture(tmp.path(), t);
