@@ -296,11 +296,17 @@ struct Service::Impl {
 
   void run_writer() {
     int64_t next_expire = timeutil::monotonic_ns() + opts.expire_every_ns;
+    auto last_commit = std::chrono::steady_clock::now() - std::chrono::hours(1);
+    const auto gap = std::chrono::microseconds(opts.commit_gap_us);
     for (;;) {
       std::vector<Item> batch;
       {
         std::unique_lock<std::mutex> lock(qmu);
         qcv.wait_for(lock, std::chrono::seconds(1), [&] { return !queue.empty() || stopping; });
+        // Group commit: under load, let a batch gather for up to commit_gap since the last
+        // commit, so one fsync covers many events instead of a few.
+        if (!stopping && !queue.empty() && queue.size() < opts.max_batch)
+          qcv.wait_until(lock, last_commit + gap, [&] { return stopping || queue.size() >= opts.max_batch; });
         if (queue.empty() && stopping) return;
         size_t n = std::min(queue.size(), opts.max_batch);
         batch.reserve(n);
@@ -309,7 +315,10 @@ struct Service::Impl {
           queue.pop_front();
         }
       }
-      if (!batch.empty()) write_batch(batch);
+      if (!batch.empty()) {
+        write_batch(batch);
+        last_commit = std::chrono::steady_clock::now();
+      }
       if (timeutil::monotonic_ns() >= next_expire) {
         expire_tick();
         next_expire = timeutil::monotonic_ns() + opts.expire_every_ns;

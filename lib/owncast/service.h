@@ -28,6 +28,7 @@ struct ServiceOptions {
   size_t max_batch = 2048;         // events per write transaction
   bool durable_ack = true;         // submit() returns only after the event is committed
   int ack_timeout_ms = 5000;       // durable ack gives up (503) after this long
+  int commit_gap_us = 2000;        // minimum time between commits while events keep arriving
   SignatureMode signatures = SignatureMode::if_present;
   std::string secret;              // HMAC secret for owncast-signature (may be empty)
   int64_t expire_every_ns = 30LL * 1000000000;
