@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/app.h"
+#include "app/commands.h"
 #include "core/config.h"
 #include "core/log.h"
 
@@ -20,6 +21,13 @@ void usage(FILE* out) {
                "Usage:\n"
                "  owncast-wm [serve] [flags]   run the sidecar (default)\n"
                "  owncast-wm version           print the version\n"
+               "  owncast-wm keygen --out FILE [--key-id ID] [--force]\n"
+               "                               new Ed25519 key (mode 0600); prints the public JWK\n"
+               "  owncast-wm sign-request --key-file F --key-id ID --method M --url U\n"
+               "      [--header 'Name: value']... [--body S | --body-file F] [--created UNIX]\n"
+               "                               prints Open Payments signature headers\n"
+               "  owncast-wm wallet URL [--op-dev-hosts H]\n"
+               "                               prints a wallet address document and its keys\n"
                "  owncast-wm --help            this help\n\n"
                "Flags (flag > environment > --config file > default):\n%s",
                kVersion, wm::config_help().c_str());
@@ -78,6 +86,9 @@ int main(int argc, char** argv) {
     cmd = args[0];
     args.erase(args.begin());
   }
+  if (cmd == "keygen") return wm::app::cmd_keygen(args);
+  if (cmd == "sign-request") return wm::app::cmd_sign_request(args);
+  if (cmd == "wallet") return wm::app::cmd_wallet(args);
   for (const auto& a : args)
     if (a == "--help" || a == "-h") {
       usage(stdout);

@@ -1,0 +1,77 @@
+// libcurl HTTP transport for Open Payments: TLS verified, https only, no redirects, size cap,
+// keep-alive (a small pool of easy handles), and an SSRF guard on the address curl actually
+// connects to (CURLOPT_OPENSOCKETFUNCTION). Dev hosts (host:port allowlist) may be loopback or
+// private and are spoken to over plain http even when the URL says https; callers sign the
+// original URL.
+//
+// Error codes: "invalid_url" (not https / not a dev host, malformed), "blocked_address" (the
+// address is not public), "timeout", "response_too_large", "transport" (other curl failures, with
+// curl's message), "http_error" (from http_error()), "invalid_response" (from json_body()).
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "openpayments/signature.h"
+#include "openpayments/ssrf.h"
+
+namespace wm::openpayments {
+
+struct TransportOptions {
+  long connect_timeout_ms = 5000;
+  long timeout_ms = 15000;                   // whole request
+  size_t max_response_bytes = 1u << 20;      // 1 MiB
+  std::vector<DevHost> dev_hosts;            // may be loopback/private, plain http
+  long retry_backoff_ms = 250;               // before the single GET retry
+  std::string ca_file;                       // optional CA bundle (tests); empty = system
+  size_t max_idle_handles = 4;
+};
+
+struct HttpRequest {
+  std::string method = "GET";        // GET, POST, DELETE, ...
+  std::string url;                   // absolute; https (or a dev host)
+  Headers headers;                   // Accept: application/json is always added
+  std::optional<std::string> body;   // POST with nullopt sends an empty body
+};
+
+struct HttpResponse {
+  long status = 0;
+  Headers headers;  // of the final response
+  std::string body;
+  int attempts = 1;
+};
+
+class Transport {
+ public:
+  explicit Transport(TransportOptions options = {});
+  ~Transport();
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
+  // Any HTTP status is a successful Result; only transport failures are errors. GETs are
+  // retried once after retry_backoff_ms on connection errors and 5xx.
+  Result<HttpResponse> send(const HttpRequest& request);
+  const TransportOptions& options() const { return options_; }
+
+ private:
+  void* acquire();
+  void release(void* handle);
+  Result<HttpResponse> attempt(void* handle, const HttpRequest& request, bool* retryable);
+
+  TransportOptions options_;
+  std::mutex mu_;
+  std::vector<void*> idle_;  // CURL* easy handles (each keeps its own connection cache)
+};
+
+// "http_error" with status and a short excerpt of the body.
+Error http_error(const HttpResponse& response);
+// The body parsed as JSON, or "invalid_response".
+Result<nlohmann::json> json_body(const HttpResponse& response);
+
+}  // namespace wm::openpayments
