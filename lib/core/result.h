@@ -11,11 +11,13 @@ struct Error {
   std::string message;  // one human sentence
 };
 
-template <typename T>
+// A value or an error. E is Error at module edges; a module with a richer error type (e.g. the
+// Open Payments client's OpError) uses its own E.
+template <typename T, typename E = Error>
 class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}          // NOLINT(implicit)
-  Result(Error error) : v_(std::move(error)) {}      // NOLINT(implicit)
+  Result(E error) : v_(std::move(error)) {}          // NOLINT(implicit)
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
   T& value() & { return std::get<0>(v_); }
@@ -25,10 +27,10 @@ class [[nodiscard]] Result {
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
-  const Error& error() const { return std::get<1>(v_); }
+  const E& error() const { return std::get<1>(v_); }
 
  private:
-  std::variant<T, Error> v_;
+  std::variant<T, E> v_;
 };
 
 // Result<void>

@@ -27,6 +27,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/result.h"
 #include "openpayments/finish_hash.h"
 #include "openpayments/keys.h"
 #include "openpayments/money.h"
@@ -44,24 +45,7 @@ struct OpError {
 };
 
 template <typename T>
-class [[nodiscard]] OpResult {
- public:
-  OpResult(T value) : v_(std::move(value)) {}        // NOLINT(implicit)
-  OpResult(OpError error) : v_(std::move(error)) {}  // NOLINT(implicit)
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() & { return std::get<0>(v_); }
-  const T& value() const& { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  const OpError& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, OpError> v_;
-};
+using OpResult = Result<T, OpError>;
 struct Done {};
 
 struct WalletAddress {
