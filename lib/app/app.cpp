@@ -1,6 +1,7 @@
 #include "app/app.h"
 
 #include "app/routes.h"
+#include "app/tier_routes.h"
 
 #include <condition_variable>
 #include <mutex>
@@ -75,6 +76,10 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   ho.access_log = config.access_log;
   d->server = std::make_unique<http::Server>(ho, &d->metrics);
   register_routes(*d->server, *d->service, d->config, d->tokens, d->metrics);
+  TierConfig tiers;
+  tiers.admin_password = config.admin_password;
+  tiers.max_body = d->server->options().api_max_body;
+  register_tier_routes(*d->server, *d->store, tiers);
   return std::unique_ptr<App>(new App(std::move(d)));
 }
 

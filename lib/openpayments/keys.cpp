@@ -162,11 +162,24 @@ nlohmann::json PrivateKey::public_jwk(const std::string& kid) const {
           {"use", "sig"}};
 }
 
+PrivateKey::PrivateKey(EVP_PKEY* p) : pkey_(p) {
+  EVP_MD_CTX* t = EVP_MD_CTX_new();
+  if (t && EVP_DigestSignInit(t, nullptr, nullptr, nullptr, pkey_.get()) == 1) {
+    sign_template_.reset(t, EVP_MD_CTX_free);
+  } else {
+    EVP_MD_CTX_free(t);
+    ERR_clear_error();
+  }
+}
+
 Result<std::string> PrivateKey::sign(std::string_view data) const {
   CtxPtr ctx(EVP_MD_CTX_new());
   std::string sig(64, '\0');
   size_t len = sig.size();
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey_.get()) != 1 ||
+  // Copying only reads the template, so concurrent sign() calls are safe.
+  bool ready = ctx && (sign_template_ ? EVP_MD_CTX_copy_ex(ctx.get(), sign_template_.get()) == 1
+                                      : EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey_.get()) == 1);
+  if (!ready ||
       EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
                      reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
       len != 64) {

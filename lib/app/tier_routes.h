@@ -1,0 +1,24 @@
+// HTTP routes for tip tiers:
+//   GET  /plugins/wm/tiers/suggest?streamId=&theme=&currency=&assetScale=&minAmount=&maxAmount=  (public)
+//   POST /plugins/wm/tiers                      (admin) choose a theme or save custom tiers
+//   GET  /plugins/wm/overlay/tip-tiers?streamId= (public, CORS *) the tiers the widget shows
+#pragma once
+#include <cstddef>
+#include <string>
+
+#include "http/server.h"
+#include "store/store.h"
+
+namespace wm::app {
+
+struct TierConfig {
+  std::string admin_password;   // empty: admin routes answer 403 (see http::require_admin)
+  std::string asset_code = "EUR";  // the streamer wallet's currency, when known
+  int asset_scale = 2;             // ... and its scale (0..18)
+  size_t max_body = 64u << 10;     // JSON body limit for POST /plugins/wm/tiers
+};
+
+// `store` must outlive the server (handlers keep a reference).
+void register_tier_routes(http::Server& server, store::Store& store, TierConfig cfg);
+
+}  // namespace wm::app
