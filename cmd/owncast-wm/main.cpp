@@ -42,6 +42,10 @@ int serve(const std::vector<std::string>& args) {
   auto config = wm::load_config(args);
   if (!config) return fail(config.error().message);
   wm::log::set_format(config->log_format == "json" ? wm::log::Format::json : wm::log::Format::text);
+  if (!config->op_dev_hosts.empty())
+    wm::log::warn("DEVELOPMENT ONLY: --op-dev-hosts lets Open Payments requests reach these hosts over plain "
+                  "http, loopback and private addresses included; never use it in production",
+                  {{"hosts", config->op_dev_hosts}});
 
   // Signals are taken by sigwait below; every thread created from here on inherits the mask.
   sigset_t sigs;

@@ -186,6 +186,10 @@ int cmd_wallet(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (!a.get("--op-dev-hosts"))
     if (const char* env = std::getenv("OWNCAST_WM_OP_DEV_HOSTS")) dev = env;
   auto hosts = op::parse_dev_hosts(dev);
+  if (hosts && !hosts->empty())
+    err << "WARNING: --op-dev-hosts is for development only: plain http and loopback/private addresses are "
+           "allowed for "
+        << dev << "\n";
   if (!hosts) return usage_error(err, name, hosts.error().message);
   op::ClientConfig cfg;
   cfg.transport.dev_hosts = *hosts;

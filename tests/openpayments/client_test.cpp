@@ -587,7 +587,9 @@ TEST_CASE("openpayments: wallet command prints the document and jwks through the
   std::string dev = "127.0.0.1:";
   dev.append(std::to_string(f.wallet->port));
   int code = wm::app::cmd_wallet({f.url("/client"), "--op-dev-hosts", dev}, out, err);
-  CHECK(err.str().empty());
+  const std::string warning = err.str();
+  CHECK(warning.find("WARNING: --op-dev-hosts is for development only") == 0);
+  CHECK(std::count(warning.begin(), warning.end(), '\n') == 1);  // the warning, no error
   REQUIRE(code == 0);
   auto doc = json::parse(out.str());
   CHECK(doc["walletAddress"]["id"] == f.url("/client"));
