@@ -2,6 +2,8 @@
 
 #include "app/routes.h"
 #include "app/tier_routes.h"
+#include "app/tip_routes.h"
+#include "app/widget_routes.h"
 
 #include <condition_variable>
 #include <mutex>
@@ -9,9 +11,13 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/timeutil.h"
+#include "openpayments/client.h"
+#include "openpayments/keys.h"
+#include "openpayments/ssrf.h"
 #include "owncast/reconciler.h"
 #include "owncast/service.h"
 #include "store/store.h"
+#include "tips/tip_service.h"
 
 namespace wm::app {
 
@@ -21,6 +27,8 @@ struct App::Impl {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<owncast::Service> service;
   std::unique_ptr<owncast::Reconciler> reconciler;
+  std::unique_ptr<openpayments::Client> op_client;
+  std::unique_ptr<tips::TipService> tips;  // after store: destroyed before it
   std::unique_ptr<http::Server> server;
   std::vector<std::string> tokens;
   std::mutex shutdown_mu;
@@ -80,6 +88,36 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   tiers.admin_password = config.admin_password;
   tiers.max_body = d->server->options().api_max_body;
   register_tier_routes(*d->server, *d->store, tiers);
+
+  // Tips: only with a wallet address and a signing key; otherwise the tip routes answer 503.
+  if (!config.wallet_address.empty() && !config.key_file.empty() && !config.key_id.empty()) {
+    auto key = openpayments::PrivateKey::from_file(config.key_file);
+    if (!key) return Error{"invalid_config", "--key-file: " + key.error().message};
+    auto hosts = openpayments::parse_dev_hosts(config.op_dev_hosts);
+    if (!hosts) return Error{"invalid_config", "--op-dev-hosts: " + hosts.error().message};
+    openpayments::ClientConfig cc;
+    cc.client_wallet_address = openpayments::wallet_address_url(
+        config.client_wallet_address.empty() ? config.wallet_address : config.client_wallet_address);
+    cc.key_id = config.key_id;
+    cc.key = std::make_shared<const openpayments::PrivateKey>(std::move(*key));
+    cc.transport.dev_hosts = *hosts;
+    cc.transport.timeout_ms = static_cast<long>(config.op_timeout_s) * 1000;
+    d->op_client = std::make_unique<openpayments::Client>(cc);
+    tips::TipServiceOptions to;
+    to.streamer_wallet = config.wallet_address;
+    Impl* raw = d.get();
+    to.public_url = [raw] { return raw->config.public_url; };
+    d->tips = std::make_unique<tips::TipService>(*d->store, *d->op_client, to);
+    d->tips->recover();
+  }
+  {
+    TipRouteConfig tip_routes;
+    tip_routes.max_body = d->server->options().api_max_body;
+    Impl* raw = d.get();
+    tip_routes.public_url = [raw] { return raw->config.public_url; };
+    register_tip_routes(*d->server, d->tips.get(), tip_routes);
+  }
+  register_widget_routes(*d->server, d->config);
   return std::unique_ptr<App>(new App(std::move(d)));
 }
 
@@ -123,6 +161,7 @@ void App::shutdown() {
     impl_->server->stop();
   }
   if (impl_->reconciler) impl_->reconciler->stop();
+  if (impl_->tips) impl_->tips->stop();  // workers leave; interrupted tips resume at the next start
   impl_->service->stop();  // writes everything still queued
   impl_->store.reset();    // closes LMDB and releases the data-dir lock
 }

@@ -246,6 +246,7 @@ OpResult<nlohmann::json> Client::call(const std::string& method, const std::stri
     s.url = *url;
     s.headers = req.headers;
     s.body = body;
+    s.body_is_compact = true;  // every body here comes from compact_json()
     s.key_id = config_.key_id;
     s.created = config_.clock();
     auto signed_headers = sign_request(*config_.key, s);

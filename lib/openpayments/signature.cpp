@@ -96,7 +96,7 @@ Result<SignedHeaders> sign_request(const PrivateKey& key, const SignRequest& r) 
       auto again = js_reserialize(*r.body);
       if (!again) return Error{"non_canonical_body", "body is not valid JSON"};
       digested = *again;
-    } else if (!is_compact_json(*r.body)) {
+    } else if (!r.body_is_compact && !is_compact_json(*r.body)) {
       return Error{"non_canonical_body", "body is not compact JSON as JSON.stringify writes it"};
     }
     const std::string* type = find_header(r.headers, "content-type");

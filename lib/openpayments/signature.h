@@ -35,6 +35,9 @@ struct SignRequest {
   // Digest JSON.stringify(JSON.parse(body)) instead of the body, as the reference createHeaders()
   // does. Only for reproducing the reference's quirk vectors; never for a request you send.
   bool digest_reserialized_body = false;
+  // The caller built the body with compact_json(), so the compactness re-check (a parse and a
+  // re-serialisation) is skipped. Leave false for bodies from elsewhere (e.g. the CLI).
+  bool body_is_compact = false;
 };
 
 struct SignedHeaders {

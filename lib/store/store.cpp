@@ -324,6 +324,8 @@ const std::vector<std::string>& table_names() {
   static const std::vector<std::string> names = {
       "meta",   "secrets", "settings", "events",          "events_by_type",
       "dedupe", "streams", "viewers",  "viewer_sessions",
+      // schema 2
+      "tips",
   };
   return names;
 }
@@ -345,8 +347,15 @@ Status migrate_0_to_1(MDB_txn* txn, const TableMap&) {
   return ok_status();
 }
 
+Status migrate_1_to_2(MDB_txn* txn, const TableMap&) {
+  // Tips (lib/tips/tip_service.h): "t/<id>" records and "k/<idempotency key hash>" -> id.
+  MDB_dbi dbi;
+  if (int rc = mdb_dbi_open(txn, "tips", MDB_CREATE, &dbi); rc != 0) return mdb_error("cannot create table tips", rc);
+  return ok_status();
+}
+
 const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> all = {migrate_0_to_1};
+  static const std::vector<Migration> all = {migrate_0_to_1, migrate_1_to_2};
   return all;
 }
 

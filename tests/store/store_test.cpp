@@ -107,9 +107,10 @@ int open_in_child(const std::string& dir) {
 TEST_CASE("store: table_names and schema version constants") {
   std::vector<std::string> want = {"meta",    "secrets",        "settings",
                                    "events",  "events_by_type", "dedupe",
-                                   "streams", "viewers",        "viewer_sessions"};
+                                   "streams", "viewers",        "viewer_sessions",
+                                   "tips"};
   CHECK(wm::store::table_names() == want);
-  CHECK(wm::store::current_schema_version() == 1);
+  CHECK(wm::store::current_schema_version() == 2);
 }
 
 TEST_CASE("store: every table is usable and independent") {
@@ -280,11 +281,11 @@ TEST_CASE("store: view() runs fn in a read transaction and returns its status") 
   CHECK(st.error().code == "nope");
 }
 
-TEST_CASE("store: a fresh store records schema version 1 in meta") {
+TEST_CASE("store: a fresh store records the current schema version in meta") {
   wm::test::TempDir tmp;
   auto s = open_store(tmp.path());
-  CHECK(s->schema_version() == 1);
-  CHECK(read(*s, s->table("meta"), "schema_version") == "1");
+  CHECK(s->schema_version() == 2);
+  CHECK(read(*s, s->table("meta"), "schema_version") == "2");
   CHECK(s->dir() == tmp.path());
 }
 
@@ -295,9 +296,24 @@ TEST_CASE("store: close and reopen keeps data and schema version") {
     put_one(*s, s->table("secrets"), "token", "abc");
   }
   auto s = open_store(tmp.path());
-  CHECK(s->schema_version() == 1);
+  CHECK(s->schema_version() == 2);
   CHECK(read(*s, s->table("secrets"), "token") == "abc");
-  CHECK(read(*s, s->table("meta"), "schema_version") == "1");
+  CHECK(read(*s, s->table("meta"), "schema_version") == "2");
+}
+
+TEST_CASE("store: a version 1 data dir is migrated to version 2 and keeps its data") {
+  wm::test::TempDir tmp;
+  {
+    auto s = open_store(tmp.path());
+    put_one(*s, s->table("events"), "k", "v");
+    put_one(*s, s->table("meta"), "schema_version", "1");  // as written by schema 1
+  }
+  auto s = open_store(tmp.path());
+  CHECK(s->schema_version() == 2);
+  CHECK(read(*s, s->table("meta"), "schema_version") == "2");
+  CHECK(read(*s, s->table("events"), "k") == "v");
+  put_one(*s, s->table("tips"), "t", "1");
+  CHECK(read(*s, s->table("tips"), "t") == "1");
 }
 
 TEST_CASE("store: a newer schema on disk is rejected") {
@@ -309,7 +325,7 @@ TEST_CASE("store: a newer schema on disk is rejected") {
   auto r = try_open(tmp.path());
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().code == "store_schema");
-  CHECK(r.error().message == "data dir was written by a newer owncast-wm (schema 99 > 1)");
+  CHECK(r.error().message == "data dir was written by a newer owncast-wm (schema 99 > 2)");
   // The failed open released the lock and left the data untouched.
   auto again = try_open(tmp.path());
   REQUIRE_FALSE(again.ok());

@@ -1,0 +1,137 @@
+#include "app/tip_routes.h"
+
+#include "core/crypto.h"
+
+namespace wm::app {
+
+namespace {
+
+using json = nlohmann::json;
+using http::Access;
+using http::Request;
+using http::Response;
+
+const char* kIdPattern = "([A-Za-z0-9_-]{1,64})";
+
+void not_configured(Response& res) {
+  http::json_error(res, 503, "not_configured",
+                   "tips are not configured: set --wallet-address, --key-id, --key-file");
+}
+
+void tip_error(Response& res, const tips::TipError& e) {
+  if (e.retry_after > 0) res.set_header("Retry-After", std::to_string(e.retry_after));
+  http::json_error(res, e.status, e.code, e.message);
+}
+
+std::string html_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string status_text(const std::string& status) {
+  if (status == "completed") return "Thank you! Your tip was sent.";
+  if (status == "processing") return "Approved. Your tip is being sent\xE2\x80\xA6";
+  if (status == "denied") return "The tip was not approved. Nothing was sent.";
+  if (status == "expired") return "The quote expired before the tip was sent. Nothing was sent; please try again.";
+  if (status == "failed") return "The tip could not be sent.";
+  if (status == "awaiting_consent") return "Waiting for approval in your wallet.";
+  return "Unknown tip.";
+}
+
+// A small page: tells the opener (the widget) and closes itself; opened directly it shows the result.
+void callback_page(Response& res, int code, const std::string& id, const std::string& status,
+                   const std::string& detail) {
+  const std::string nonce = crypto::random_token(16);
+  // id matches [A-Za-z0-9_-] and status is one of our words: safe inside the script as JSON strings.
+  const json msg{{"type", "owncast-wm:tip"}, {"id", id}, {"status", status}};
+  std::string body =
+      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<title>Tip " + html_escape(status) + "</title>"
+      "<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}</style>"
+      "</head><body><h1>Tip</h1><p id=\"status\" data-status=\"" + html_escape(status) + "\">" +
+      html_escape(status_text(status)) + "</p>" +
+      (detail.empty() ? std::string() : "<p id=\"detail\">" + html_escape(detail) + "</p>") +
+      "<p>You can close this window.</p>"
+      "<script nonce=\"" + nonce + "\">(function(){var m=" + msg.dump() +
+      ";if(window.opener){try{window.opener.postMessage(m,\"*\");}catch(e){}window.close();}})();</script>"
+      "</body></html>";
+  res.status = code;
+  res.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-" +
+                                                nonce + "'; base-uri 'none'; form-action 'none'");
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("Referrer-Policy", "no-referrer");
+  res.set_content(body, "text/html; charset=utf-8");
+}
+
+}  // namespace
+
+void register_tip_routes(http::Server& server, tips::TipService* service, TipRouteConfig cfg) {
+  auto status_url = [cfg](const std::string& id) {
+    return (cfg.public_url ? cfg.public_url() : std::string()) + "/plugins/wm/tips/" + id;
+  };
+
+  server.post("/plugins/wm/tips", Access::public_, [service, cfg, status_url](const Request& req, Response& res) {
+    if (!service) return not_configured(res);
+    auto body = http::json_body(req, res, cfg.max_body);
+    if (!body) return;
+    tips::CreateRequest cr;
+    cr.body = std::move(*body);
+    cr.idempotency_key = req.get_header_value("Idempotency-Key");
+    cr.client_ip = req.remote_addr;
+    auto r = service->create(cr);
+    if (!r) return tip_error(res, r.error());
+    const auto& t = r->tip;
+    json out{{"id", t.id},
+             {"status", t.status},
+             {"quote",
+              {{"debitAmount", openpayments::to_json(t.debit_amount)},
+               {"receiveAmount", openpayments::to_json(t.receive_amount)},
+               {"expiresAt", t.quote_expires_at.empty() ? json(nullptr) : json(t.quote_expires_at)}}},
+             {"consentUrl", t.consent_url},
+             {"statusUrl", status_url(t.id)}};
+    http::json_reply(res, r->replayed ? 200 : 201, out);
+  });
+
+  server.get(std::string("/plugins/wm/tips/") + kIdPattern, Access::public_,
+             [service](const Request& req, Response& res) {
+               if (!service) return not_configured(res);
+               auto t = service->get(req.matches[1]);
+               if (!t) return http::json_error(res, 404, "not_found", "no tip with this id");
+               res.set_header("Cache-Control", "no-store");
+               http::json_reply(res, 200, tips::to_public(*t));
+             });
+
+  server.get(std::string("/plugins/wm/tips/") + kIdPattern + "/callback", Access::public_,
+             [service](const Request& req, Response& res) {
+               const std::string id = req.matches[1];
+               if (!service) {
+                 callback_page(res, 503, id, "unknown", "Tips are not configured on this server.");
+                 return;
+               }
+               const auto q = req.target.find('?');
+               const std::string query = q == std::string::npos ? std::string() : req.target.substr(q + 1);
+               auto r = service->callback(id, query);
+               if (!r) {
+                 auto t = service->get(id);
+                 callback_page(res, r.error().status, id, t ? t->status : "unknown", r.error().message);
+                 return;
+               }
+               const auto& t = r->tip;
+               std::string detail = t.error_message;
+               if (!r->changed && !r->note.empty() && detail.empty()) detail = r->note;
+               callback_page(res, 200, id, t.status, detail);
+             });
+}
+
+}  // namespace wm::app

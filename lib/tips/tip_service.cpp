@@ -1,0 +1,800 @@
+#include "tips/tip_service.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/crypto.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "tips/tiers.h"
+
+namespace wm::tips {
+
+namespace {
+
+using json = nlohmann::json;
+using openpayments::OpError;
+
+constexpr size_t kMaxMessageChars = 280;
+constexpr size_t kMaxDisplayNameChars = 40;
+
+size_t utf8_chars(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+bool has_control(const std::string& s, bool allow_newline) {
+  for (unsigned char c : s) {
+    if (allow_newline && (c == '\n' || c == '\r' || c == '\t')) continue;
+    if (c < 0x20 || c == 0x7F) return true;
+  }
+  return false;
+}
+
+std::string str(const json& j, const char* k) {
+  auto it = j.find(k);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Amount amt(const json& j, const char* k) {
+  auto it = j.find(k);
+  if (it == j.end() || it->is_null()) return {};
+  auto a = openpayments::parse_amount(*it);
+  return a ? *a : Amount{};
+}
+
+json amt_json(const Amount& a) {
+  if (a.value.empty()) return nullptr;
+  return openpayments::to_json(a);
+}
+
+int64_t now_ns() { return timeutil::now_ns(); }
+
+bool quote_expired(const TipRecord& r) {
+  if (r.quote_expires_at.empty()) return false;
+  auto p = timeutil::parse_rfc3339(r.quote_expires_at);
+  return p && !p->zero && p->unix_ns < now_ns();
+}
+
+bool has_secrets(const TipRecord& r) {
+  return !r.op_token.empty() || !r.streamer_token.empty() || !r.quote_token.empty() || !r.continue_uri.empty();
+}
+
+void release_secrets_copy(TipRecord& r) {
+  r.op_token.clear();
+  r.op_manage.clear();
+  r.continue_token.clear();
+  r.streamer_token.clear();
+  r.streamer_manage.clear();
+  r.quote_token.clear();
+  r.quote_manage.clear();
+  r.nonce.clear();
+}
+
+bool received_enough(const openpayments::IncomingPayment& ip, const Amount& amount) {
+  if (!ip.received_amount) return false;
+  auto c = openpayments::compare(*ip.received_amount, amount);
+  return c && *c >= 0;
+}
+
+TipError wallet_error(const OpError& e, const std::string& who) {
+  if (e.http_status == 0 && (e.code == "transport" || e.code == "timeout"))
+    return {502, "wallet_unreachable", who + " wallet could not be reached: " + e.message()};
+  if (e.http_status >= 500)
+    return {502, "wallet_unreachable", who + " wallet answered with an error: " + e.message()};
+  return {0, "", e.message()};
+}
+
+}  // namespace
+
+bool is_final(const std::string& s) {
+  return s == "completed" || s == "denied" || s == "failed" || s == "expired";
+}
+
+json to_storage(const TipRecord& r) {
+  return json{{"id", r.id},
+              {"status", r.status},
+              {"streamId", r.stream_id},
+              {"senderWallet", r.sender_wallet},
+              {"senderAuthServer", r.sender_auth_server},
+              {"senderResourceServer", r.sender_resource_server},
+              {"message", r.message},
+              {"displayName", r.display_name},
+              {"anonymous", r.anonymous},
+              {"amount", amt_json(r.amount)},
+              {"debitAmount", amt_json(r.debit_amount)},
+              {"receiveAmount", amt_json(r.receive_amount)},
+              {"quoteId", r.quote_id},
+              {"quoteExpiresAt", r.quote_expires_at},
+              {"incomingPaymentId", r.incoming_payment_id},
+              {"streamerAuthServer", r.streamer_auth_server},
+              {"streamerToken", r.streamer_token},
+              {"streamerManage", r.streamer_manage},
+              {"quoteToken", r.quote_token},
+              {"quoteManage", r.quote_manage},
+              {"continueUri", r.continue_uri},
+              {"continueToken", r.continue_token},
+              {"nonce", r.nonce},
+              {"interactFinish", r.interact_finish},
+              {"interactRef", r.interact_ref},
+              {"opToken", r.op_token},
+              {"opManage", r.op_manage},
+              {"paymentAttempted", r.payment_attempted},
+              {"outgoingPaymentId", r.outgoing_payment_id},
+              {"consentUrl", r.consent_url},
+              {"errorCode", r.error_code},
+              {"errorMessage", r.error_message},
+              {"createdNs", r.created_ns},
+              {"updatedNs", r.updated_ns},
+              {"idempotencyHash", r.idempotency_hash}};
+}
+
+Result<TipRecord> from_storage(const json& j) {
+  if (!j.is_object() || !j.contains("id")) return Error{"store_error", "unreadable tip record"};
+  TipRecord r;
+  r.id = str(j, "id");
+  r.status = str(j, "status");
+  r.stream_id = str(j, "streamId");
+  r.sender_wallet = str(j, "senderWallet");
+  r.sender_auth_server = str(j, "senderAuthServer");
+  r.sender_resource_server = str(j, "senderResourceServer");
+  r.message = str(j, "message");
+  r.display_name = str(j, "displayName");
+  r.anonymous = j.value("anonymous", false);
+  r.amount = amt(j, "amount");
+  r.debit_amount = amt(j, "debitAmount");
+  r.receive_amount = amt(j, "receiveAmount");
+  r.quote_id = str(j, "quoteId");
+  r.quote_expires_at = str(j, "quoteExpiresAt");
+  r.incoming_payment_id = str(j, "incomingPaymentId");
+  r.streamer_auth_server = str(j, "streamerAuthServer");
+  r.streamer_token = str(j, "streamerToken");
+  r.streamer_manage = str(j, "streamerManage");
+  r.quote_token = str(j, "quoteToken");
+  r.quote_manage = str(j, "quoteManage");
+  r.continue_uri = str(j, "continueUri");
+  r.continue_token = str(j, "continueToken");
+  r.nonce = str(j, "nonce");
+  r.interact_finish = str(j, "interactFinish");
+  r.interact_ref = str(j, "interactRef");
+  r.op_token = str(j, "opToken");
+  r.op_manage = str(j, "opManage");
+  r.payment_attempted = j.value("paymentAttempted", false);
+  r.outgoing_payment_id = str(j, "outgoingPaymentId");
+  r.consent_url = str(j, "consentUrl");
+  r.error_code = str(j, "errorCode");
+  r.error_message = str(j, "errorMessage");
+  r.created_ns = j.value("createdNs", int64_t{0});
+  r.updated_ns = j.value("updatedNs", int64_t{0});
+  r.idempotency_hash = str(j, "idempotencyHash");
+  return r;
+}
+
+json to_public(const TipRecord& r) {
+  json j{{"id", r.id},
+         {"status", r.status},
+         {"amount", amt_json(r.amount)},
+         {"amounts", {{"debitAmount", amt_json(r.debit_amount)}, {"receiveAmount", amt_json(r.receive_amount)}}},
+         {"message", r.message},
+         {"displayName", r.anonymous ? std::string() : r.display_name},
+         {"anonymous", r.anonymous},
+         {"createdAt", timeutil::format_rfc3339(r.created_ns)},
+         {"updatedAt", timeutil::format_rfc3339(r.updated_ns)}};
+  if (!r.error_code.empty()) j["error"] = {{"code", r.error_code}, {"message", r.error_message}};
+  return j;
+}
+
+TipService::TipService(store::Store& store, openpayments::Client& client, TipServiceOptions opts)
+    : store_(store), client_(client), opts_(std::move(opts)), table_(store.table("tips")) {
+  for (size_t i = 0; i < std::max<size_t>(1, opts_.workers); ++i) threads_.emplace_back([this] { worker(); });
+}
+
+TipService::~TipService() { stop(); }
+
+void TipService::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ && threads_.empty()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+}
+
+bool TipService::sleep_ms(int ms) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return !cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_; });
+}
+
+Result<TipRecord, TipError> TipService::load(const std::string& id) {
+  std::optional<std::string> raw;
+  auto st = store_.view([&](const store::ReadTxn& t) -> Status {
+    if (auto v = t.get(table_, "t/" + id)) raw = std::string(*v);
+    return ok_status();
+  });
+  if (!st) return TipError{500, st.error().code, st.error().message};
+  if (!raw) return TipError{404, "not_found", "no tip with this id"};
+  auto j = json::parse(*raw, nullptr, false);
+  auto r = from_storage(j);
+  if (!r) return TipError{500, r.error().code, r.error().message};
+  return *r;
+}
+
+Status TipService::save(const TipRecord& r0) {
+  TipRecord r = r0;
+  r.updated_ns = now_ns();
+  const std::string v = to_storage(r).dump();
+  return store_.update([&](store::WriteTxn& t) { return t.put(table_, "t/" + r.id, v); });
+}
+
+Result<TipRecord, Error> TipService::transition(const std::string& id, const std::string& from,
+                                                const std::function<void(TipRecord&)>& fn) {
+  std::optional<TipRecord> out;
+  auto st = store_.update([&](store::WriteTxn& t) -> Status {
+    out.reset();
+    auto v = t.get(table_, "t/" + id);
+    if (!v) return Error{"not_found", "no tip with this id"};
+    auto r = from_storage(json::parse(*v, nullptr, false));
+    if (!r) return r.error();
+    if (r->status != from) return Error{"conflict", "tip is " + r->status};
+    fn(*r);
+    r->updated_ns = now_ns();
+    out = *r;
+    return t.put(table_, "t/" + id, to_storage(*r).dump());
+  });
+  if (!st) return st.error();
+  return *out;
+}
+
+Result<openpayments::WalletAddress, TipError> TipService::streamer() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (streamer_) return *streamer_;
+  }
+  auto w = client_.get_wallet_address(openpayments::wallet_address_url(opts_.streamer_wallet));
+  if (!w) return TipError{502, "streamer_wallet_unreachable", "the streamer's wallet address could not be read: " + w.error().message()};
+  std::lock_guard<std::mutex> lock(mu_);
+  streamer_ = *w;
+  return *w;
+}
+
+bool TipService::rate_limited(const std::string& key, int limit, int& retry_after) {
+  if (limit <= 0) return false;
+  const int64_t now_s = timeutil::monotonic_ns() / 1000000000;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (rate_.size() > 100000) rate_.clear();
+  auto& [start, count] = rate_[key];
+  if (count == 0 || now_s - start >= opts_.rate_window_s) {
+    start = now_s;
+    count = 0;
+  }
+  if (count >= limit) {
+    retry_after = static_cast<int>(std::max<int64_t>(1, start + opts_.rate_window_s - now_s));
+    return true;
+  }
+  ++count;
+  return false;
+}
+
+Result<CreateResult, TipError> TipService::create(const CreateRequest& req) {
+  const json& b = req.body;
+  if (!b.is_object()) return TipError{400, "invalid_request", "the body must be a JSON object"};
+  const std::string body_hash = crypto::hex(crypto::sha256(b.dump()));
+
+  // Idempotency: same key + same body -> the same tip.
+  std::string idem;
+  if (!req.idempotency_key.empty()) {
+    if (req.idempotency_key.size() > 255)
+      return TipError{400, "invalid_idempotency_key", "Idempotency-Key must be at most 255 characters"};
+    idem = "k/" + crypto::hex(crypto::sha256(req.idempotency_key));
+    std::optional<std::string> existing;
+    auto st = store_.view([&](const store::ReadTxn& t) -> Status {
+      if (auto v = t.get(table_, idem)) existing = std::string(*v);
+      return ok_status();
+    });
+    if (!st) return TipError{500, st.error().code, st.error().message};
+    if (existing) {
+      auto r = load(*existing);
+      if (!r) return r.error();
+      if (r->idempotency_hash != body_hash)
+        return TipError{409, "idempotency_key_reused", "this Idempotency-Key was used with a different request body"};
+      return CreateResult{*r, true};
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!idem_in_flight_.insert(idem).second)
+      return TipError{409, "idempotency_in_progress", "a request with this Idempotency-Key is still being processed"};
+  }
+  struct Release {
+    TipService* s;
+    std::string key;
+    ~Release() {
+      if (key.empty()) return;
+      std::lock_guard<std::mutex> lock(s->mu_);
+      s->idem_in_flight_.erase(key);
+    }
+  } release{this, idem};
+
+  int retry = 0;
+  if (!req.client_ip.empty() && rate_limited("ip/" + req.client_ip, opts_.rate_per_ip, retry))
+    return TipError{429, "rate_limited", "too many tips from this address; try again later", retry};
+
+  // Input.
+  const std::string typed = str(b, "senderWalletAddress");
+  if (typed.empty() || typed.size() > 2048)
+    return TipError{400, "invalid_wallet_address", "senderWalletAddress is required (e.g. https://wallet.example/alice or $wallet.example/alice)"};
+  const std::string message = str(b, "message");
+  if (b.contains("message") && !b["message"].is_null() && !b["message"].is_string())
+    return TipError{400, "invalid_message", "message must be a string"};
+  if (utf8_chars(message) > kMaxMessageChars || has_control(message, true))
+    return TipError{400, "invalid_message", "message must be at most 280 characters without control characters"};
+  const std::string name = str(b, "displayName");
+  if (b.contains("displayName") && !b["displayName"].is_null() && !b["displayName"].is_string())
+    return TipError{400, "invalid_display_name", "displayName must be a string"};
+  if (utf8_chars(name) > kMaxDisplayNameChars || has_control(name, false))
+    return TipError{400, "invalid_display_name", "displayName must be at most 40 characters without control characters"};
+  bool anonymous = false;
+  if (auto it = b.find("anonymous"); it != b.end() && !it->is_null()) {
+    if (!it->is_boolean()) return TipError{400, "invalid_request", "anonymous must be true or false"};
+    anonymous = it->get<bool>();
+  }
+  std::string stream_id = str(b, "streamId");
+  if (stream_id.empty()) stream_id = "default";
+  if (!valid_stream_id(stream_id)) return TipError{400, "invalid_stream_id", "invalid streamId"};
+
+  auto sw = streamer();
+  if (!sw) return sw.error();
+  const auto& streamer_wallet = *sw;
+
+  Amount amount;
+  if (auto it = b.find("amount"); it != b.end() && !it->is_null()) {
+    auto a = amount_from_json(*it, streamer_wallet.asset_code, streamer_wallet.asset_scale);
+    if (!a) return TipError{400, a.error().code == "asset_mismatch" ? "asset_mismatch" : "invalid_amount",
+                            a.error().message + " (amounts are what the streamer receives, in " +
+                                streamer_wallet.asset_code + ")"};
+    amount = *a;
+  } else if (auto t = b.find("tierId"); t != b.end() && t->is_string()) {
+    auto res = resolve(store_, stream_id, streamer_wallet.asset_code, streamer_wallet.asset_scale);
+    if (!res) return TipError{500, res.error().code, res.error().message};
+    bool found = false;
+    for (const auto& tier : res->set.tiers)
+      if (tier.id == t->get<std::string>()) {
+        amount = tier.amount;
+        found = true;
+      }
+    if (!found) return TipError{400, "unknown_tier", "no tier with this tierId"};
+  } else {
+    return TipError{400, "invalid_amount", "amount ({value, assetCode, assetScale}) or tierId is required"};
+  }
+  if (amount.asset_code != streamer_wallet.asset_code || amount.asset_scale != streamer_wallet.asset_scale)
+    return TipError{400, "asset_mismatch", "the amount must be in " + streamer_wallet.asset_code + " (the streamer's asset)"};
+  auto u = openpayments::units(amount);
+  uint64_t max_units = opts_.max_units;
+  if (max_units == 0) {
+    auto range = default_range(streamer_wallet.asset_code, streamer_wallet.asset_scale);
+    max_units = range ? openpayments::units(range->second).value() : UINT64_MAX;
+  }
+  if (!u || *u < std::max<uint64_t>(1, opts_.min_units) || *u > max_units) {
+    auto lo = openpayments::make_amount(std::max<uint64_t>(1, opts_.min_units), amount.asset_code, amount.asset_scale);
+    auto hi = openpayments::make_amount(max_units, amount.asset_code, amount.asset_scale);
+    return TipError{400, "amount_out_of_range",
+                    "the amount must be between " + (lo ? openpayments::format_amount(*lo) : "?") + " and " +
+                        (hi ? openpayments::format_amount(*hi) : "?")};
+  }
+
+  // The sender's wallet address, through the client (SSRF guard, dev hosts).
+  auto sender = client_.get_wallet_address(openpayments::wallet_address_url(typed));
+  if (!sender) {
+    auto e = wallet_error(sender.error(), "your");
+    if (e.status) return e;
+    return TipError{400, "invalid_wallet_address",
+                    "this is not an Open Payments wallet address we can use: " + sender.error().message()};
+  }
+  if (rate_limited("wallet/" + sender->id, opts_.rate_per_wallet, retry))
+    return TipError{429, "rate_limited", "too many tips from this wallet; try again later", retry};
+
+  TipRecord r;
+  r.id = crypto::random_token(16);
+  r.status = "awaiting_consent";
+  r.stream_id = stream_id;
+  r.sender_wallet = sender->id;
+  r.sender_auth_server = sender->auth_server;
+  r.sender_resource_server = sender->resource_server;
+  r.message = message;
+  r.display_name = name;
+  r.anonymous = anonymous;
+  r.amount = amount;
+  r.streamer_auth_server = streamer_wallet.auth_server;
+  r.created_ns = now_ns();
+  r.idempotency_hash = body_hash;
+
+  auto cleanup = [this](TipRecord& rec) { release_grants(rec); };
+
+  // 1. incoming-payment grant at the streamer's AS.
+  openpayments::GrantRequest ig;
+  ig.access.push_back({"incoming-payment", {"create", "read", "complete"}, std::nullopt, std::nullopt});
+  auto g1 = client_.request_grant(streamer_wallet.auth_server, ig);
+  if (!g1 || !g1->access_token)
+    return TipError{502, "streamer_wallet_error",
+                    "the streamer's wallet refused the incoming payment grant" + (g1 ? std::string() : ": " + g1.error().message())};
+  r.streamer_token = g1->access_token->value;
+  r.streamer_manage = g1->access_token->manage;
+
+  // 2. incoming payment.
+  openpayments::IncomingPaymentRequest ipr;
+  ipr.wallet_address = streamer_wallet.id;
+  ipr.incoming_amount = amount;
+  ipr.metadata = nlohmann::ordered_json{{"tipId", r.id}, {"description", "Tip via owncast-wm"}};
+  auto ip = client_.create_incoming_payment(streamer_wallet.resource_server, r.streamer_token, ipr);
+  if (!ip) {
+    cleanup(r);
+    return TipError{502, "streamer_wallet_error", "the streamer's wallet refused the incoming payment: " + ip.error().message()};
+  }
+  r.incoming_payment_id = ip->id;
+
+  // 3. quote grant + quote at the sender's wallet.
+  openpayments::GrantRequest qg;
+  qg.access.push_back({"quote", {"create", "read"}, std::nullopt, std::nullopt});
+  auto g2 = client_.request_grant(sender->auth_server, qg);
+  if (!g2 || !g2->access_token) {
+    cleanup(r);
+    if (!g2) {
+      auto e = wallet_error(g2.error(), "your");
+      if (e.status) return e;
+    }
+    return TipError{422, "cannot_pay", "your wallet refused to quote this tip" + (g2 ? std::string() : ": " + g2.error().message())};
+  }
+  r.quote_token = g2->access_token->value;
+  r.quote_manage = g2->access_token->manage;
+  openpayments::QuoteRequest qr;
+  qr.wallet_address = sender->id;
+  qr.receiver = ip->id;
+  auto q = client_.create_quote(sender->resource_server, r.quote_token, qr);
+  if (!q) {
+    cleanup(r);
+    auto e = wallet_error(q.error(), "your");
+    if (e.status) return e;
+    return TipError{422, "cannot_pay", "your wallet cannot pay this streamer: " + q.error().message()};
+  }
+  if (auto c = openpayments::compare(q->receive_amount, amount); !c || *c < 0) {
+    cleanup(r);
+    return TipError{422, "cannot_pay", "your wallet's quote would not deliver the full amount"};
+  }
+  r.quote_id = q->id;
+  r.quote_expires_at = q->expires_at.value_or("");
+  r.debit_amount = q->debit_amount;
+  r.receive_amount = q->receive_amount;
+
+  // 4. interactive outgoing-payment grant limited to exactly this quote.
+  openpayments::GrantRequest og;
+  openpayments::OutgoingLimits limits;
+  limits.debit_amount = q->debit_amount;
+  limits.receiver = ip->id;
+  og.access.push_back({"outgoing-payment", {"create", "read"}, sender->id, limits});
+  r.nonce = openpayments::new_nonce();
+  const std::string base = opts_.public_url ? opts_.public_url() : std::string();
+  og.interact = openpayments::InteractRequest{base + "/plugins/wm/tips/" + r.id + "/callback", r.nonce};
+  auto g3 = client_.request_grant(sender->auth_server, og);
+  if (!g3 || !g3->interact_redirect || !g3->interact_finish || !g3->continuation) {
+    cleanup(r);
+    if (!g3) {
+      auto e = wallet_error(g3.error(), "your");
+      if (e.status) return e;
+    }
+    return TipError{422, "cannot_pay",
+                    "your wallet refused the payment grant" + (g3 ? std::string(" (no interaction offered)") : ": " + g3.error().message())};
+  }
+  r.consent_url = *g3->interact_redirect;
+  r.interact_finish = *g3->interact_finish;
+  r.continue_uri = g3->continuation->uri;
+  r.continue_token = g3->continuation->token;
+
+  r.updated_ns = now_ns();
+  const std::string v = to_storage(r).dump();
+  auto st = store_.update([&](store::WriteTxn& t) -> Status {
+    if (auto s = t.put(table_, "t/" + r.id, v); !s) return s;
+    if (!idem.empty()) return t.put(table_, idem, r.id);
+    return ok_status();
+  });
+  if (!st) {
+    cleanup(r);
+    return TipError{500, st.error().code, st.error().message};
+  }
+  log::info("tip created", {{"tip", r.id}});
+  return CreateResult{r, false};
+}
+
+std::optional<TipRecord> TipService::get(const std::string& id) {
+  auto r = load(id);
+  if (!r) return std::nullopt;
+  if (r->status == "awaiting_consent" && quote_expired(*r)) {
+    finish(*r, "expired", "quote_expired", "the quote expired before the payment was approved");
+    r = load(id);
+    if (!r) return std::nullopt;
+  }
+  return *r;
+}
+
+void TipService::release_grants(TipRecord& r) {
+  if (!r.op_token.empty()) (void)client_.revoke_token({r.op_token, r.op_manage, std::nullopt, nullptr});
+  if (!r.continue_uri.empty()) (void)client_.cancel_grant({r.continue_uri, r.continue_token, 0});
+  if (!r.streamer_token.empty())
+    (void)client_.revoke_token({r.streamer_token, r.streamer_manage, std::nullopt, nullptr});
+  if (!r.quote_token.empty()) (void)client_.revoke_token({r.quote_token, r.quote_manage, std::nullopt, nullptr});
+  r.op_token.clear();
+  r.op_manage.clear();
+  r.continue_uri.clear();
+  r.continue_token.clear();
+  r.streamer_token.clear();
+  r.streamer_manage.clear();
+  r.quote_token.clear();
+  r.quote_manage.clear();
+  r.nonce.clear();
+}
+
+void TipService::finish(TipRecord r, const std::string& status, const std::string& code, const std::string& message) {
+  // Commit the final state first, then revoke, then forget the tokens.
+  auto done = transition(r.id, r.status, [&](TipRecord& x) {
+    x.status = status;
+    x.error_code = code;
+    x.error_message = message;
+  });
+  if (!done) return;  // someone else moved it
+  TipRecord rec = *done;
+  log::info("tip settled", {{"tip", rec.id}, {"status", status}, {"code", code}});
+  if (status == "completed" && opts_.on_completed) {
+    TipRecord pub = rec;
+    release_secrets_copy(pub);
+    try {
+      opts_.on_completed(pub);
+    } catch (...) {
+      log::warn("tip: on_completed threw", {{"tip", rec.id}});
+    }
+  }
+  release_grants(rec);
+  if (auto st = save(rec); !st) log::warn("tip: cannot clear tokens", {{"tip", rec.id}});
+  settled_cv_.notify_all();
+}
+
+Result<CallbackResult, TipError> TipService::callback(const std::string& id, const std::string& query) {
+  auto r = load(id);
+  if (!r) return r.error();
+  if (r->status != "awaiting_consent") return CallbackResult{*r, false, "this tip was already handled"};
+  auto fr = openpayments::parse_finish_redirect("?" + query);
+  using O = openpayments::FinishRedirect::Outcome;
+  if (fr.outcome == O::rejected) {
+    finish(*r, "denied", "denied", "the payment was not approved in the wallet");
+  } else if (fr.outcome == O::error) {
+    if (fr.result == "invalid_redirect" || fr.result.empty())
+      return TipError{400, "invalid_callback", "the wallet's redirect is incomplete: " + fr.message};
+    finish(*r, "failed", "interaction_failed", "the wallet ended the approval: " + fr.result +
+                                                  (fr.message.empty() ? "" : " (" + fr.message + ")"));
+  } else {
+    if (!openpayments::verify_interaction_hash(fr.hash, r->nonce, r->interact_finish, fr.interact_ref,
+                                               r->sender_auth_server))
+      return TipError{400, "invalid_hash", "the wallet's redirect could not be verified"};
+    if (quote_expired(*r)) {
+      finish(*r, "expired", "quote_expired", "the quote expired before the payment was approved");
+    } else {
+      auto moved = transition(id, "awaiting_consent", [&](TipRecord& x) {
+        x.status = "processing";
+        x.interact_ref = fr.interact_ref;
+      });
+      if (!moved) {
+        auto again = load(id);
+        if (!again) return again.error();
+        return CallbackResult{*again, false, "this tip was already handled"};
+      }
+      if (!crash_here("processing", id)) enqueue(id);
+      return CallbackResult{*moved, true, ""};
+    }
+  }
+  auto after = load(id);
+  if (!after) return after.error();
+  return CallbackResult{*after, true, ""};
+}
+
+bool TipService::crash_here(const std::string& step, const std::string& id) {
+  if (opts_.crash_after != step) return false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    crashed_.insert(id);
+  }
+  settled_cv_.notify_all();
+  log::warn("tip: simulated crash", {{"tip", id}, {"after", step}});
+  return true;
+}
+
+void TipService::enqueue(const std::string& id) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ || !queued_.insert(id).second) return;
+    queue_.push_back(id);
+  }
+  cv_.notify_all();
+}
+
+void TipService::worker() {
+  for (;;) {
+    std::string id;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      id = queue_.front();
+      queue_.pop_front();
+    }
+    try {
+      process(id);
+    } catch (const std::exception& e) {
+      log::error("tip: worker failed", {{"tip", id}, {"error", e.what()}});
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queued_.erase(id);
+    }
+    settled_cv_.notify_all();
+  }
+}
+
+Result<std::optional<openpayments::IncomingPayment>, Error> TipService::read_incoming(TipRecord& r) {
+  auto ip = client_.get_incoming_payment(r.incoming_payment_id, r.streamer_token);
+  if (!ip && (ip.error().http_status == 401 || ip.error().http_status == 403)) {
+    // Token expired (e.g. after a long outage): a fresh read grant at the streamer's AS.
+    openpayments::GrantRequest g;
+    g.access.push_back({"incoming-payment", {"read"}, std::nullopt, std::nullopt});
+    auto gr = client_.request_grant(r.streamer_auth_server, g);
+    if (gr && gr->access_token) {
+      r.streamer_token = gr->access_token->value;
+      r.streamer_manage = gr->access_token->manage;
+      (void)save(r);
+      ip = client_.get_incoming_payment(r.incoming_payment_id, r.streamer_token);
+    }
+  }
+  if (!ip) return Error{ip.error().code, ip.error().message()};
+  return std::optional<openpayments::IncomingPayment>(*ip);
+}
+
+void TipService::process(const std::string& id) {
+  auto loaded = load(id);
+  if (!loaded || loaded->status != "processing") return;
+  TipRecord r = *loaded;
+  const bool attempted_before = r.payment_attempted;
+
+  // Continue the grant (respecting continue.wait / too_fast), store the token.
+  if (r.op_token.empty()) {
+    if (r.interact_ref.empty() || r.continue_uri.empty())
+      return finish(r, "failed", "grant_lost", "the payment approval could not be completed");
+    openpayments::Continuation c{r.continue_uri, r.continue_token, 0};
+    std::optional<openpayments::Grant> grant;
+    OpError err;
+    for (int attempt = 0; attempt < std::max(1, opts_.max_continue_attempts); ++attempt) {
+      auto g = client_.continue_grant(c, r.interact_ref);
+      if (g) {
+        grant = *g;
+        break;
+      }
+      err = g.error();
+      if (err.code == "too_fast" || err.http_status == 0 || err.http_status >= 500) {
+        if (!sleep_ms(std::max(1, err.wait_seconds) * 1000)) return;
+        continue;
+      }
+      break;
+    }
+    if (!grant || !grant->access_token)
+      return finish(r, "failed", "grant_not_issued",
+                    "the wallet did not issue the payment permission" + (grant ? std::string() : ": " + err.message()));
+    r.op_token = grant->access_token->value;
+    r.op_manage = grant->access_token->manage;
+    if (grant->continuation) {
+      r.continue_uri = grant->continuation->uri;
+      r.continue_token = grant->continuation->token;
+    }
+    if (auto st = save(r); !st) return;  // stays processing; recovery retries
+    if (crash_here("token", id)) return;
+  }
+
+  // Create the outgoing payment from the quote. The wallet refuses a second creation (the quote is
+  // single-use and the grant's debit limit equals it), so a retry can never charge twice.
+  bool maybe_paid = attempted_before;
+  if (r.outgoing_payment_id.empty()) {
+    OpError err;
+    bool refused = false;
+    for (int attempt = 0; attempt < 3 && r.outgoing_payment_id.empty(); ++attempt) {
+      if (!r.payment_attempted) {
+        r.payment_attempted = true;
+        if (auto st = save(r); !st) return;
+      }
+      auto op = client_.create_outgoing_payment_from_quote(
+          r.sender_resource_server, r.op_token, r.sender_wallet, r.quote_id,
+          nlohmann::ordered_json{{"tipId", r.id}, {"description", "Tip via owncast-wm"}});
+      if (op) {
+        if (crash_here("payment_unrecorded", id)) return;
+        r.outgoing_payment_id = op->id;
+        if (auto st = save(r); !st) return;
+        if (crash_here("payment", id)) return;
+        if (op->failed)
+          return finish(r, "failed", "payment_failed",
+                        "your wallet could not send the payment (insufficient funds?)");
+        break;
+      }
+      err = op.error();
+      maybe_paid = maybe_paid || attempt > 0 || err.http_status == 0;
+      if (err.http_status == 0 || err.http_status >= 500) {
+        if (!sleep_ms(500 * (attempt + 1))) return;
+        continue;
+      }
+      refused = true;
+      break;
+    }
+    if (r.outgoing_payment_id.empty() && !maybe_paid) {
+      // First attempt refused: nothing was sent.
+      const bool quote_gone = err.description.find("quote") != std::string::npos;
+      if (quote_gone)
+        return finish(r, "expired", "quote_expired", "the quote expired before the payment was made; please try again");
+      return finish(r, "failed", refused ? "payment_refused" : "wallet_unreachable",
+                    "your wallet did not make the payment: " + err.message());
+    }
+    // Otherwise it may have been made by an earlier attempt: the receipt decides.
+  }
+
+  // Verified receipt: the streamer's incoming payment shows the amount.
+  const int64_t deadline = timeutil::monotonic_ns() + int64_t{opts_.receipt_timeout_ms} * 1000000;
+  int delay = opts_.poll_first_ms;
+  for (;;) {
+    if (!sleep_ms(delay)) return;
+    if (!r.outgoing_payment_id.empty()) {
+      auto op = client_.get_outgoing_payment(r.outgoing_payment_id, r.op_token);
+      if (op && op->failed)
+        return finish(r, "failed", "payment_failed", "your wallet could not send the payment (insufficient funds?)");
+    }
+    auto ip = read_incoming(r);
+    if (ip && *ip && received_enough(**ip, r.amount)) return finish(r, "completed", "", "");
+    if (timeutil::monotonic_ns() > deadline)
+      return finish(r, "failed", "receipt_timeout",
+                    "the streamer's wallet did not confirm receipt in time; if you were charged, contact the streamer");
+    delay = std::min(opts_.poll_max_ms, delay * 3 / 2 + 1);
+  }
+}
+
+void TipService::recover() {
+  std::vector<TipRecord> all;
+  (void)store_.view([&](const store::ReadTxn& t) -> Status {
+    t.scan_prefix(table_, "t/", false, [&](std::string_view, std::string_view v) {
+      auto r = from_storage(json::parse(v, nullptr, false));
+      if (r) all.push_back(*r);
+      return true;
+    });
+    return ok_status();
+  });
+  for (auto& r : all) {
+    if (r.status == "processing") {
+      log::info("tip: resuming", {{"tip", r.id}});
+      enqueue(r.id);
+    } else if (r.status == "awaiting_consent" && quote_expired(r)) {
+      finish(r, "expired", "quote_expired", "the quote expired before the payment was approved");
+    } else if (is_final(r.status) && has_secrets(r)) {
+      release_grants(r);
+      (void)save(r);
+    }
+  }
+}
+
+std::optional<TipRecord> TipService::wait_settled(const std::string& id, int timeout_ms) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    auto r = load(id);
+    if (r && is_final(r->status) && !has_secrets(*r)) return *r;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (crashed_.count(id)) return r ? std::optional<TipRecord>(*r) : std::nullopt;
+      if (std::chrono::steady_clock::now() >= until) return r ? std::optional<TipRecord>(*r) : std::nullopt;
+      settled_cv_.wait_for(lock, std::chrono::milliseconds(50));
+    }
+  }
+}
+
+}  // namespace wm::tips

@@ -1,0 +1,177 @@
+// Tips: the payment state machine, exactly once.
+//
+//   create()   incoming-payment grant at the streamer's AS -> incoming payment (incomingAmount =
+//              what the streamer receives) -> quote grant at the sender's AS -> quote -> interactive
+//              outgoing-payment grant (limits.debitAmount = quote.debitAmount, receiver = the
+//              incoming payment) -> record committed as awaiting_consent.
+//   callback() only for awaiting_consent: rejected -> denied; approved -> hash verified, status
+//              processing committed, then a worker continues the grant, stores the token, marks the
+//              payment as attempted, creates the outgoing payment from the quote, stores its id
+//              and verifies receipt (incoming payment receivedAmount >= amount, read with the
+//              streamer's token) -> completed | failed. Grants are then revoked and tokens deleted.
+//   recover()  processing tips are resumed (a second creation from the same quote / grant is
+//              refused by the wallet: the refusal leads to the receipt check, never to a second
+//              debit); awaiting_consent tips past quote expiry -> expired.
+//
+// Records live in the store table "tips": "t/<id>" -> JSON, "k/<hex sha256(idempotency key)>" -> id.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.h"
+#include "openpayments/client.h"
+#include "openpayments/money.h"
+#include "store/store.h"
+
+namespace wm::tips {
+
+using openpayments::Amount;
+
+struct TipRecord {
+  std::string id;
+  std::string status;  // awaiting_consent processing completed denied failed expired
+  std::string stream_id;
+  std::string sender_wallet;  // wallet address id
+  std::string sender_auth_server;
+  std::string sender_resource_server;
+  std::string message;
+  std::string display_name;
+  bool anonymous = false;
+  Amount amount;  // what the streamer receives
+  Amount debit_amount;
+  Amount receive_amount;
+  std::string quote_id;
+  std::string quote_expires_at;
+  std::string incoming_payment_id;
+  std::string streamer_auth_server;
+  // secrets (never exposed; cleared once settled)
+  std::string streamer_token, streamer_manage;
+  std::string quote_token, quote_manage;
+  std::string continue_uri, continue_token;
+  std::string nonce, interact_finish, interact_ref;
+  std::string op_token, op_manage;
+  bool payment_attempted = false;
+  std::string outgoing_payment_id;
+  std::string consent_url;
+  std::string error_code, error_message;
+  int64_t created_ns = 0, updated_ns = 0;
+  std::string idempotency_hash;  // sha256 hex of the request body
+};
+
+nlohmann::json to_storage(const TipRecord& r);
+Result<TipRecord> from_storage(const nlohmann::json& j);
+// {id, status, amounts:{debitAmount, receiveAmount}, amount, message, displayName, createdAt, updatedAt, error?}
+nlohmann::json to_public(const TipRecord& r);
+bool is_final(const std::string& status);
+
+struct TipServiceOptions {
+  std::string streamer_wallet;  // wallet address URL receiving tips
+  std::function<std::string()> public_url;  // "<scheme>://host[:port]" browsers reach us at
+  uint64_t min_units = 1;        // in the streamer's asset
+  uint64_t max_units = 0;        // 0: 100 major units of the streamer's asset
+  int rate_per_ip = 10;          // tips created per minute per client IP (0: off)
+  int rate_per_wallet = 10;      // ... per sender wallet (0: off)
+  int rate_window_s = 60;
+  int poll_first_ms = 1500;      // first receipt check after the payment was created
+  int poll_max_ms = 5000;
+  int receipt_timeout_ms = 60000;  // then -> failed receipt_timeout
+  int max_continue_attempts = 5;
+  size_t workers = 4;
+  // Test hook: the worker stops (as if the process died) right after this step:
+  // "processing" (status committed), "token" (access token stored), "payment_unrecorded"
+  // (outgoing payment created but its id not stored), "payment" (id stored).
+  std::string crash_after;
+  std::function<void(const TipRecord&)> on_completed;
+};
+
+struct TipError {
+  int status = 400;
+  std::string code;
+  std::string message;
+  int retry_after = 0;  // seconds, for 429
+};
+
+struct CreateRequest {
+  nlohmann::json body;
+  std::string idempotency_key;
+  std::string client_ip;
+};
+
+struct CreateResult {
+  TipRecord tip;
+  bool replayed = false;  // idempotent replay: 200 instead of 201
+};
+
+struct CallbackResult {
+  TipRecord tip;
+  bool changed = false;
+  std::string note;  // why nothing changed
+};
+
+class TipService {
+ public:
+  TipService(store::Store& store, openpayments::Client& client, TipServiceOptions opts);
+  ~TipService();  // stop()
+  TipService(const TipService&) = delete;
+  TipService& operator=(const TipService&) = delete;
+
+  Result<CreateResult, TipError> create(const CreateRequest& req);
+  std::optional<TipRecord> get(const std::string& id);
+  // query: the raw query string of the finish redirect ("hash=..&interact_ref=.." or "result=..").
+  Result<CallbackResult, TipError> callback(const std::string& id, const std::string& query);
+  // Start-up reconciliation; resumes processing tips on the workers.
+  void recover();
+  // Waits for the workers to leave (an interrupted tip stays processing; recover() resumes it).
+  void stop();
+
+  // For tests: blocks until the tip is final (or the crash_after hook fired for it), up to timeout.
+  std::optional<TipRecord> wait_settled(const std::string& id, int timeout_ms);
+
+ private:
+  Result<TipRecord, TipError> load(const std::string& id);
+  Status save(const TipRecord& r);
+  // Applies fn when the stored status equals `from`; returns the stored record after the write.
+  Result<TipRecord, Error> transition(const std::string& id, const std::string& from,
+                                      const std::function<void(TipRecord&)>& fn);
+  Result<openpayments::WalletAddress, TipError> streamer();
+  void enqueue(const std::string& id);
+  void worker();
+  void process(const std::string& id);
+  bool sleep_ms(int ms);  // false when stopping
+  void finish(TipRecord r, const std::string& status, const std::string& code, const std::string& message);
+  void release_grants(TipRecord& r);
+  bool crash_here(const std::string& step, const std::string& id);
+  Result<std::optional<openpayments::IncomingPayment>, Error> read_incoming(TipRecord& r);
+  bool rate_limited(const std::string& key, int limit, int& retry_after);
+
+  store::Store& store_;
+  openpayments::Client& client_;
+  TipServiceOptions opts_;
+  store::Table table_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable settled_cv_;
+  std::deque<std::string> queue_;
+  std::set<std::string> queued_;
+  std::set<std::string> crashed_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+  std::optional<openpayments::WalletAddress> streamer_;
+  std::set<std::string> idem_in_flight_;
+  std::map<std::string, std::pair<int64_t, int>> rate_;  // key -> (window start s, count)
+};
+
+}  // namespace wm::tips
