@@ -17,6 +17,8 @@
 #include "owncast/reconciler.h"
 #include "owncast/service.h"
 #include "store/store.h"
+#include "notify/announce.h"
+#include "notify/outbox.h"
 #include "tips/tip_service.h"
 
 namespace wm::app {
@@ -28,6 +30,7 @@ struct App::Impl {
   std::unique_ptr<owncast::Service> service;
   std::unique_ptr<owncast::Reconciler> reconciler;
   std::unique_ptr<openpayments::Client> op_client;
+  std::unique_ptr<notify::Outbox> outbox;  // chat announcements; after store: destroyed before it
   std::unique_ptr<tips::TipService> tips;  // after store: destroyed before it
   std::unique_ptr<http::Server> server;
   std::vector<std::string> tokens;
@@ -105,6 +108,26 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
     d->op_client = std::make_unique<openpayments::Client>(cc);
     tips::TipServiceOptions to;
     to.streamer_wallet = config.wallet_address;
+    if (!config.owncast_url.empty() && !config.owncast_token.empty()) {
+      // Completed tips are announced in Owncast chat through a persisted outbox; Owncast being
+      // down or refusing never affects the tip.
+      auto poster = std::make_shared<notify::ChatPoster>(owncast::ApiClient(config.owncast_url, config.owncast_token));
+      notify::OutboxOptions oo;
+      oo.metrics = &d->metrics;
+      d->outbox = std::make_unique<notify::Outbox>(
+          *d->store, [poster](const std::string& text) { return poster->post_system_message(text); }, oo);
+      d->outbox->start();
+      notify::Outbox* outbox = d->outbox.get();
+      to.on_completed = [outbox](const tips::TipRecord& t) {
+        notify::Vars v;
+        v.name = t.display_name;
+        v.anonymous = t.anonymous;
+        v.amount = openpayments::format_amount(t.amount);
+        v.message = t.message;
+        if (auto s = notify::announce_tip(*outbox, notify::kDefaultTemplate, v); !s)
+          log::warn("tip announcement not queued", {{"tip", t.id}, {"error", s.error().message}});
+      };
+    }
     Impl* raw = d.get();
     to.public_url = [raw] { return raw->config.public_url; };
     d->tips = std::make_unique<tips::TipService>(*d->store, *d->op_client, to);
@@ -162,6 +185,7 @@ void App::shutdown() {
   }
   if (impl_->reconciler) impl_->reconciler->stop();
   if (impl_->tips) impl_->tips->stop();  // workers leave; interrupted tips resume at the next start
+  if (impl_->outbox) impl_->outbox->stop();  // undelivered announcements stay queued in LMDB
   impl_->service->stop();  // writes everything still queued
   impl_->store.reset();    // closes LMDB and releases the data-dir lock
 }

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include "openpayments/keys.h"
@@ -209,4 +210,51 @@ TEST_CASE("tip flow: tips without a wallet configured answer 503", "[tip]") {
   auto g = app.client().Get("/plugins/wm/tips/abc");
   REQUIRE(g);
   CHECK(g->status == 503);
+}
+
+TEST_CASE("tip flow: a completed tip is announced once in Owncast chat, escaped", "[tip][sandbox]") {
+  // A fake Owncast that records system messages.
+  httplib::Server owncast;
+  std::mutex mu;
+  std::vector<std::string> bodies;
+  owncast.Post("/api/integrations/chat/system", [&](const httplib::Request& req, httplib::Response& res) {
+    if (req.get_header_value("Authorization") != "Bearer chat-token") {
+      res.status = 401;
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    bodies.push_back(json::parse(req.body)["body"]);
+    res.set_content("{\"success\":true,\"message\":\"sent\"}\n", "application/json");
+  });
+  int port = owncast.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { owncast.listen_after_bind(); });
+
+  {
+    TipApp t;
+    t.app.reset();
+    t.args.insert(t.args.end(), {"--owncast-url", "http://127.0.0.1:" + std::to_string(port), "--owncast-token",
+                                 "chat-token", "--owncast-reconcile", "0"});
+    t.start();
+    auto created = t.post_tip(t.body(t.sb.wallet("alice")));
+    const std::string id = created["id"];
+    auto page = t.follow(t.sb.decide_latest("accept"));
+    REQUIRE(page);
+    REQUIRE(t.wait_final(id)["status"] == "completed");
+    bool announced = false;
+    for (int i = 0; i < 300 && !announced; ++i) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        announced = !bodies.empty();
+      }
+      if (!announced) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    REQUIRE(announced);
+    std::lock_guard<std::mutex> lock(mu);
+    REQUIRE(bodies.size() == 1);
+    CHECK(bodies[0].find("Alice") != std::string::npos);
+    CHECK(bodies[0].find("2.50 EUR") != std::string::npos);
+    CHECK(bodies[0].find("<b>") == std::string::npos);  // the viewer's markup is escaped
+  }
+  owncast.stop();
+  serving.join();
 }
