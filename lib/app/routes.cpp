@@ -20,8 +20,6 @@ using http::Access;
 using http::Request;
 using http::Response;
 
-json time_or_null(int64_t ns) { return ns ? json(timeutil::format_rfc3339(ns)) : json(nullptr); }
-
 // Parses an optional positive integer query parameter; answers 400 itself on bad input.
 bool query_int(const Request& req, Response& res, const char* name, size_t def, size_t max, size_t& out) {
   out = def;
@@ -123,7 +121,7 @@ void register_routes(http::Server& server, owncast::Service& service, const Conf
     http::json_reply(res, 200,
                      {{"online", s.online},
                       {"title", s.title},
-                      {"startedAt", s.online ? time_or_null(s.started_at) : json(nullptr)},
+                      {"startedAt", s.online ? timeutil::rfc3339_or_null(s.started_at) : json(nullptr)},
                       {"viewers", {{"current", s.current_viewers}, {"peak", s.peak_viewers}}}});
   });
 
@@ -148,8 +146,8 @@ void register_routes(http::Server& server, owncast::Service& service, const Conf
                for (const auto& v : service.viewers())
                  list.push_back({{"userId", v.user_id},
                                  {"displayName", v.display_name},
-                                 {"joinedAt", time_or_null(v.joined_at)},
-                                 {"lastSeenAt", time_or_null(v.last_seen_at)}});
+                                 {"joinedAt", timeutil::rfc3339_or_null(v.joined_at)},
+                                 {"lastSeenAt", timeutil::rfc3339_or_null(v.last_seen_at)}});
                http::json_reply(res, 200, {{"viewers", std::move(list)}});
              }));
 

@@ -132,4 +132,8 @@ std::string format_rfc3339(int64_t unix_ns) {
   return out;
 }
 
+nlohmann::json rfc3339_or_null(int64_t unix_ns) {
+  return unix_ns ? nlohmann::json(format_rfc3339(unix_ns)) : nlohmann::json(nullptr);
+}
+
 }  // namespace wm::timeutil

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 namespace wm::timeutil {
 
 int64_t now_ns();        // wall clock
@@ -20,5 +22,7 @@ std::optional<Parsed> parse_rfc3339(std::string_view text);
 
 // "2026-01-02T03:04:05.123456789Z" with trailing zeros trimmed (like Go), always UTC.
 std::string format_rfc3339(int64_t unix_ns);
+// For JSON APIs: the RFC 3339 string, or null when the time is unset (0).
+nlohmann::json rfc3339_or_null(int64_t unix_ns);
 
 }  // namespace wm::timeutil

@@ -20,8 +20,6 @@ namespace {
 
 using json = nlohmann::json;
 
-json time_or_null(int64_t ns) { return ns ? json(timeutil::format_rfc3339(ns)) : json(nullptr); }
-
 // Stored form of one event: a one-line JSON header with what the API shows besides the data,
 // a newline, then the body exactly as received. Built on the HTTP thread, so the writer only
 // copies bytes; eventData is re-read from the raw body only when events are listed.
@@ -30,7 +28,7 @@ std::string stored_event(const Event& e, int64_t received_ns, std::string_view r
   if (e.user) user = {{"id", e.user->id}, {"displayName", e.user->display_name}};
   json meta = {{"type", e.type},
                {"id", e.id},
-               {"eventTime", time_or_null(e.event_time_ns)},
+               {"eventTime", timeutil::rfc3339_or_null(e.event_time_ns)},
                {"receivedAt", timeutil::format_rfc3339(received_ns)},
                {"user", std::move(user)}};
   std::string out = meta.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -65,8 +63,8 @@ std::string stream_key(const StreamSession& s) {
 json stream_api(const StreamSession& s) {
   return {{"id", s.id},
           {"title", s.title},
-          {"startedAt", time_or_null(s.started_at)},
-          {"endedAt", time_or_null(s.ended_at)},
+          {"startedAt", timeutil::rfc3339_or_null(s.started_at)},
+          {"endedAt", timeutil::rfc3339_or_null(s.ended_at)},
           {"peakViewers", s.peak_viewers},
           {"live", s.ended_at == 0}};
 }
@@ -110,7 +108,6 @@ struct Service::Impl {
   // Metrics.
   Counter* dup_total;
   Histogram* commit_hist;
-  std::mutex label_mu;
 
   Impl(store::Store& s, Metrics& m, ServiceOptions o) : store(s), metrics(m), opts(std::move(o)) {
     if (!opts.clock) opts.clock = timeutil::now_ns;
