@@ -36,6 +36,17 @@ const std::vector<OptionInfo>& config_options() {
       {"op-dev-hosts", "OWNCAST_WM_OP_DEV_HOSTS", "",
        "DEVELOPMENT ONLY: host:port list allowed on loopback over plain http"},
       {"op-timeout", "OWNCAST_WM_OP_TIMEOUT", "15", "Open Payments request timeout in seconds"},
+      {"tip-rate-ip", "OWNCAST_WM_TIP_RATE_IP", "10", "tips created per minute per client IP (0 = no limit)"},
+      {"tip-rate-wallet", "OWNCAST_WM_TIP_RATE_WALLET", "10", "tips created per minute per sender wallet (0 = no limit)"},
+      {"tip-receipt-timeout", "OWNCAST_WM_TIP_RECEIPT_TIMEOUT", "60",
+       "seconds to wait for the streamer's wallet to show a tip before it fails"},
+      {"tip-min", "OWNCAST_WM_TIP_MIN", "", "smallest tip, decimal in the streamer's currency (default: one unit)"},
+      {"tip-max", "OWNCAST_WM_TIP_MAX", "", "largest tip, decimal in the streamer's currency (default: 100)"},
+      {"announce-template", "OWNCAST_WM_ANNOUNCE_TEMPLATE", "",
+       "chat announcement template with {name} {amount} {message} {title}"},
+      {"announce-min", "OWNCAST_WM_ANNOUNCE_MIN", "", "tips below this decimal amount are not announced"},
+      {"anonymous-tips", "OWNCAST_WM_ANONYMOUS_TIPS", "on", "on | off: viewers may tip anonymously"},
+      {"admin-session-idle", "OWNCAST_WM_ADMIN_SESSION_IDLE", "1800", "admin session idle timeout in seconds"},
   };
   return opts;
 }
@@ -234,6 +245,37 @@ Result<Config> load_config(const std::vector<std::string>& args, std::vector<std
   long t;
   if (!parse_int(values["op-timeout"], 1, 300, t)) return Error{"invalid_config", "--op-timeout must be 1-300 seconds"};
   c.op_timeout_s = static_cast<int>(t);
+  long n;
+  if (!parse_int(values["tip-rate-ip"], 0, 100000, n)) return Error{"invalid_config", "--tip-rate-ip must be 0-100000"};
+  c.tip_rate_ip = static_cast<int>(n);
+  if (!parse_int(values["tip-rate-wallet"], 0, 100000, n))
+    return Error{"invalid_config", "--tip-rate-wallet must be 0-100000"};
+  c.tip_rate_wallet = static_cast<int>(n);
+  if (!parse_int(values["tip-receipt-timeout"], 1, 86400, n))
+    return Error{"invalid_config", "--tip-receipt-timeout must be 1-86400 seconds"};
+  c.tip_receipt_timeout_s = static_cast<int>(n);
+  for (const char* k : {"tip-min", "tip-max", "announce-min"}) {
+    const std::string& v = values[k];
+    bool ok = v.size() <= 30;
+    size_t dots = 0;
+    for (char ch : v) {
+      if (ch == '.') ++dots;
+      else if (ch < '0' || ch > '9') ok = false;
+    }
+    if (!ok || dots > 1 || (!v.empty() && (v.front() == '.' || v.back() == '.')))
+      return Error{"invalid_config", std::string("--") + k + " must be a decimal amount like 2.50, got '" + v + "'"};
+  }
+  c.tip_min = values["tip-min"];
+  c.tip_max = values["tip-max"];
+  c.announce_template = values["announce-template"];
+  if (c.announce_template.size() > 500) return Error{"invalid_config", "--announce-template is longer than 500 bytes"};
+  c.announce_min = values["announce-min"];
+  const std::string& an = values["anonymous-tips"];
+  if (an != "on" && an != "off") return Error{"invalid_config", "--anonymous-tips must be on or off, got '" + an + "'"};
+  c.anonymous_tips = an == "on";
+  if (!parse_int(values["admin-session-idle"], 60, 604800, n))
+    return Error{"invalid_config", "--admin-session-idle must be 60-604800 seconds"};
+  c.admin_session_idle_s = static_cast<int>(n);
   c.pinned = source;
   return c;
 }

@@ -34,6 +34,17 @@ struct Config {
   std::string key_file;
   std::string op_dev_hosts;
   int op_timeout_s = 15;
+  // Tips (issue 4) and tip settings the streamer can also change in the admin page (issue 5):
+  // a flag/env/file value pins the setting; otherwise the value stored in LMDB applies.
+  int tip_rate_ip = 10;              // tips created per minute per client IP (0 = no limit)
+  int tip_rate_wallet = 10;          // ... per sender wallet
+  int tip_receipt_timeout_s = 60;    // give up verifying the receipt after this long -> failed
+  std::string tip_min;               // decimal string in the streamer's asset, "" = smallest unit
+  std::string tip_max;               // "" = 100 major units
+  std::string announce_template;     // "" = notify::kDefaultTemplate
+  std::string announce_min;          // decimal string; smaller tips are not announced ("" = all)
+  bool anonymous_tips = true;        // viewers may tip anonymously
+  int admin_session_idle_s = 1800;   // admin session idle timeout
 
   // Which settings came from a flag, env var or file (not defaults): name -> source.
   std::map<std::string, std::string> pinned;

@@ -326,6 +326,8 @@ const std::vector<std::string>& table_names() {
       "dedupe", "streams", "viewers",  "viewer_sessions",
       // schema 2
       "tips",
+      // schema 3
+      "support", "admin",
   };
   return names;
 }
@@ -354,8 +356,19 @@ Status migrate_1_to_2(MDB_txn* txn, const TableMap&) {
   return ok_status();
 }
 
+Status migrate_2_to_3(MDB_txn* txn, const TableMap&) {
+  // "support": completed tips as support events for analytics (lib/analytics);
+  // "admin": admin password hash and one-time setup token (lib/admin).
+  for (const char* name : {"support", "admin"}) {
+    MDB_dbi dbi;
+    if (int rc = mdb_dbi_open(txn, name, MDB_CREATE, &dbi); rc != 0)
+      return mdb_error(std::string("cannot create table ") + name, rc);
+  }
+  return ok_status();
+}
+
 const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> all = {migrate_0_to_1, migrate_1_to_2};
+  static const std::vector<Migration> all = {migrate_0_to_1, migrate_1_to_2, migrate_2_to_3};
   return all;
 }
 

@@ -108,9 +108,9 @@ TEST_CASE("store: table_names and schema version constants") {
   std::vector<std::string> want = {"meta",    "secrets",        "settings",
                                    "events",  "events_by_type", "dedupe",
                                    "streams", "viewers",        "viewer_sessions",
-                                   "tips"};
+                                   "tips",    "support",        "admin"};
   CHECK(wm::store::table_names() == want);
-  CHECK(wm::store::current_schema_version() == 2);
+  CHECK(wm::store::current_schema_version() == 3);
 }
 
 TEST_CASE("store: every table is usable and independent") {
@@ -284,8 +284,8 @@ TEST_CASE("store: view() runs fn in a read transaction and returns its status") 
 TEST_CASE("store: a fresh store records the current schema version in meta") {
   wm::test::TempDir tmp;
   auto s = open_store(tmp.path());
-  CHECK(s->schema_version() == 2);
-  CHECK(read(*s, s->table("meta"), "schema_version") == "2");
+  CHECK(s->schema_version() == 3);
+  CHECK(read(*s, s->table("meta"), "schema_version") == "3");
   CHECK(s->dir() == tmp.path());
 }
 
@@ -296,12 +296,12 @@ TEST_CASE("store: close and reopen keeps data and schema version") {
     put_one(*s, s->table("secrets"), "token", "abc");
   }
   auto s = open_store(tmp.path());
-  CHECK(s->schema_version() == 2);
+  CHECK(s->schema_version() == 3);
   CHECK(read(*s, s->table("secrets"), "token") == "abc");
-  CHECK(read(*s, s->table("meta"), "schema_version") == "2");
+  CHECK(read(*s, s->table("meta"), "schema_version") == "3");
 }
 
-TEST_CASE("store: a version 1 data dir is migrated to version 2 and keeps its data") {
+TEST_CASE("store: a version 1 data dir is migrated to the current version and keeps its data") {
   wm::test::TempDir tmp;
   {
     auto s = open_store(tmp.path());
@@ -309,11 +309,13 @@ TEST_CASE("store: a version 1 data dir is migrated to version 2 and keeps its da
     put_one(*s, s->table("meta"), "schema_version", "1");  // as written by schema 1
   }
   auto s = open_store(tmp.path());
-  CHECK(s->schema_version() == 2);
-  CHECK(read(*s, s->table("meta"), "schema_version") == "2");
+  CHECK(s->schema_version() == 3);
+  CHECK(read(*s, s->table("meta"), "schema_version") == "3");
   CHECK(read(*s, s->table("events"), "k") == "v");
   put_one(*s, s->table("tips"), "t", "1");
   CHECK(read(*s, s->table("tips"), "t") == "1");
+  put_one(*s, s->table("support"), "s", "2");
+  CHECK(read(*s, s->table("support"), "s") == "2");
 }
 
 TEST_CASE("store: a newer schema on disk is rejected") {
@@ -325,7 +327,7 @@ TEST_CASE("store: a newer schema on disk is rejected") {
   auto r = try_open(tmp.path());
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().code == "store_schema");
-  CHECK(r.error().message == "data dir was written by a newer owncast-wm (schema 99 > 2)");
+  CHECK(r.error().message == "data dir was written by a newer owncast-wm (schema 99 > 3)");
   // The failed open released the lock and left the data untouched.
   auto again = try_open(tmp.path());
   REQUIRE_FALSE(again.ok());
