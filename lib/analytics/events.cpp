@@ -1,0 +1,165 @@
+#include "analytics/events.h"
+
+#include <algorithm>
+#include <limits>
+#include <tuple>
+
+namespace wm::analytics::detail {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr uint64_t kMaxU64 = std::numeric_limits<uint64_t>::max();
+
+std::string str(const json& j, const char* k) {
+  auto it = j.find(k);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string event_key(int64_t ns) { return std::string(kEventPrefix) + store::key::u64(static_cast<uint64_t>(ns)); }
+
+bool visit_raw(std::string_view raw, const EventFn& fn) {
+  if (auto ev = event_from_json(raw)) fn(*ev);
+  return true;
+}
+
+openpayments::Amount amount_of(const AssetKey& asset, uint64_t units) {
+  return openpayments::Amount{std::to_string(units), asset.code, asset.scale};
+}
+
+}  // namespace
+
+json event_to_json(const SupportEvent& ev) {
+  return json{{"tipId", ev.tip_id},
+              {"streamId", ev.stream_id},
+              {"streamSession", ev.stream_session},
+              {"amount", openpayments::to_json(ev.amount)},
+              {"senderHash", ev.sender_hash},
+              {"displayName", ev.display_name},
+              {"anonymous", ev.anonymous},
+              {"message", ev.message},
+              {"atNs", ev.at_ns}};
+}
+
+std::optional<SupportEvent> event_from_json(std::string_view raw) {
+  auto j = json::parse(raw, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  auto amount = j.find("amount");
+  if (amount == j.end()) return std::nullopt;
+  auto a = openpayments::parse_amount(*amount);
+  if (!a) return std::nullopt;
+  auto at = j.find("atNs");
+  if (at == j.end() || !at->is_number_integer()) return std::nullopt;
+  SupportEvent ev;
+  ev.tip_id = str(j, "tipId");
+  ev.stream_id = str(j, "streamId");
+  ev.stream_session = str(j, "streamSession");
+  ev.amount = std::move(*a);
+  ev.sender_hash = str(j, "senderHash");
+  ev.display_name = str(j, "displayName");
+  auto anon = j.find("anonymous");
+  ev.anonymous = anon != j.end() && anon->is_boolean() && anon->get<bool>();
+  ev.message = str(j, "message");
+  ev.at_ns = at->get<int64_t>();
+  return ev;
+}
+
+void scan_window(const store::ReadTxn& txn, store::Table t, int64_t from_ns, int64_t to_ns,
+                 const EventFn& fn) {
+  from_ns = std::max<int64_t>(from_ns, 0);
+  if (to_ns < from_ns) return;
+  // Upper bound exclusive: the first key after every event at to_ns.
+  std::string to = to_ns == std::numeric_limits<int64_t>::max()
+                       ? std::string("e0")  // '0' follows '/': past every "e/" key
+                       : event_key(to_ns + 1);
+  txn.scan(t, event_key(from_ns), to, false,
+           [&](std::string_view, std::string_view v) { return visit_raw(v, fn); });
+}
+
+std::string session_key_prefix(std::string_view session) {
+  std::string k(kSessionPrefix);
+  k.append(session);
+  k.push_back('\0');
+  return k;
+}
+
+void scan_session(const store::ReadTxn& txn, store::Table t, std::string_view session,
+                  const EventFn& fn) {
+  txn.scan_prefix(t, session_key_prefix(session), false, [&](std::string_view, std::string_view ek) {
+    if (auto raw = txn.get(t, ek)) visit_raw(*raw, fn);
+    return true;
+  });
+}
+
+json money_json(const AssetKey& asset, u128 units) {
+  const bool overflow = units > kMaxU64;
+  const auto shown = overflow ? kMaxU64 : static_cast<uint64_t>(units);
+  json j{{"value", std::to_string(shown)}, {"display", openpayments::format_amount(amount_of(asset, shown))}};
+  if (overflow) j["overflow"] = true;
+  return j;
+}
+
+json total_json(const AssetKey& asset, const Sum& sum) {
+  json j{{"assetCode", asset.code}, {"assetScale", asset.scale}};
+  j.update(money_json(asset, sum.units));
+  j["count"] = sum.count;
+  return j;
+}
+
+json average_json(const AssetKey& asset, const Sum& sum) {
+  if (sum.count == 0) return money_json(asset, 0);
+  // Round half up: floor((total + count/2) / count). Each tip is below 2^64, so the mean is too.
+  const u128 mean = (sum.units + sum.count / 2) / sum.count;
+  return money_json(asset, mean);
+}
+
+void SupporterBoard::add(const SupportEvent& ev) {
+  const AssetKey asset{ev.amount.asset_code, ev.amount.asset_scale};
+  auto units = openpayments::units(ev.amount);
+  if (!units) return;
+  // Anonymous tips share one group per asset: they are never joined to the sender's named tips.
+  const std::string group_key = ev.anonymous ? std::string("anonymous") : "h/" + ev.sender_hash;
+  auto [it, fresh] = groups_[asset].try_emplace(group_key);
+  Group& g = it->second;
+  if (fresh) {
+    g.anonymous = ev.anonymous;
+    g.hash = ev.anonymous ? std::string() : ev.sender_hash;
+    g.first_ns = ev.at_ns;
+  }
+  g.first_ns = std::min(g.first_ns, ev.at_ns);
+  g.sum.add(*units);
+  if (!ev.anonymous && !ev.display_name.empty()) {
+    auto [n, added] = names_.try_emplace(ev.sender_hash, Name{ev.display_name, ev.at_ns});
+    if (!added && ev.at_ns >= n->second.at_ns) n->second = Name{ev.display_name, ev.at_ns};
+  }
+}
+
+std::map<AssetKey, std::vector<SupporterBoard::Row>> SupporterBoard::ranked(size_t limit) const {
+  std::map<AssetKey, std::vector<Row>> out;
+  for (const auto& [asset, groups] : groups_) {
+    std::vector<const Group*> order;
+    order.reserve(groups.size());
+    for (const auto& [key, g] : groups) order.push_back(&g);
+    std::stable_sort(order.begin(), order.end(), [](const Group* a, const Group* b) {
+      return std::tuple(b->sum.units, b->sum.count, a->first_ns) < std::tuple(a->sum.units, a->sum.count, b->first_ns);
+    });
+    if (order.size() > limit) order.resize(limit);
+    auto& rows = out[asset];
+    for (const Group* g : order) {
+      Row row;
+      row.anonymous = g->anonymous;
+      row.sum = g->sum;
+      if (g->anonymous) {
+        row.name = "Anonymous";
+      } else {
+        auto n = names_.find(g->hash);
+        row.name = n != names_.end() ? n->second.text : "Someone";
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  return out;
+}
+
+}  // namespace wm::analytics::detail

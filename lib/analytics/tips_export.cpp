@@ -1,0 +1,184 @@
+#include "analytics/tips_export.h"
+
+#include <algorithm>
+#include <charconv>
+#include <vector>
+
+#include "analytics/events.h"
+#include "core/crypto.h"
+#include "tips/tip_service.h"
+
+namespace wm::analytics {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr size_t kDefaultLimit = 100;
+constexpr size_t kMaxLimit = 100000;  // also keeps limit + 1 from wrapping
+
+bool known_status(std::string_view s) {
+  for (const char* k : {"awaiting_consent", "processing", "completed", "denied", "failed", "expired"})
+    if (s == k) return true;
+  return false;
+}
+
+// Position in the newest-first order: (created desc, id desc).
+struct Position {
+  int64_t created_ns = 0;
+  std::string id;
+};
+
+bool older(const Position& a, const Position& b) {  // a comes after b in the list
+  return a.created_ns < b.created_ns || (a.created_ns == b.created_ns && a.id < b.id);
+}
+
+std::string encode_cursor(const Position& p) {
+  return crypto::base64url(std::to_string(p.created_ns) + ":" + p.id);
+}
+
+std::optional<Position> decode_cursor(std::string_view cursor) {
+  auto raw = crypto::unbase64(cursor);
+  if (!raw) return std::nullopt;
+  auto colon = raw->find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == raw->size()) return std::nullopt;
+  Position p;
+  const char* first = raw->data();
+  auto [end, ec] = std::from_chars(first, first + colon, p.created_ns);
+  if (ec != std::errc() || end != first + colon) return std::nullopt;
+  p.id = raw->substr(colon + 1);
+  return p;
+}
+
+struct Candidate {
+  Position pos;
+  json record;
+};
+
+json page_item(const tips::TipRecord& r, bool hidden) {
+  json item = tips::to_public(r);
+  item["hidden"] = hidden;
+  item["display"] = r.amount.value.empty() ? json(nullptr) : json(openpayments::format_amount(r.amount));
+  const json& amounts = item["amounts"];
+  item["receiveAmount"] = amounts.value("receiveAmount", json(nullptr));
+  item["debitAmount"] = amounts.value("debitAmount", json(nullptr));
+  return item;
+}
+
+// --- CSV ---
+
+std::string text(const json& item, const char* key) {
+  auto it = item.find(key);
+  return it != item.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool flag(const json& item, const char* key) {
+  auto it = item.find(key);
+  return it != item.end() && it->is_boolean() && it->get<bool>();
+}
+
+// "5.00" for {"value":"500","assetScale":2}; "" when there is no readable amount.
+std::string major_units(const json& item) {
+  auto it = item.find("amount");
+  if (it == item.end()) return {};
+  auto a = openpayments::parse_amount(*it);
+  if (!a) return {};
+  std::string s = openpayments::format_amount(*a);
+  return s.substr(0, s.size() - a->asset_code.size() - 1);  // drop " CODE"
+}
+
+std::string asset_code(const json& item) {
+  auto it = item.find("amount");
+  return it != item.end() && it->is_object() ? text(*it, "assetCode") : std::string();
+}
+
+void put_cell(std::string& out, std::string cell) {
+  // A spreadsheet would evaluate these as formulas (or strip the control character first).
+  if (!cell.empty() && std::string_view("=+-@\t\r").find(cell.front()) != std::string_view::npos)
+    cell.insert(0, 1, '\'');
+  if (cell.find_first_of(",\"\r\n") == std::string::npos) {
+    out += cell;
+    return;
+  }
+  out += '"';
+  for (char c : cell) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+void put_row(std::string& out, std::vector<std::string> cells) {
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (i) out += ',';
+    put_cell(out, std::move(cells[i]));
+  }
+  out += "\r\n";
+}
+
+}  // namespace
+
+Result<json> list_tips(const store::Store& store, const TipFilter& f) {
+  if (!f.status.empty() && !known_status(f.status))
+    return Error{"invalid_status", "status must be awaiting_consent, processing, completed, denied, failed or expired"};
+  if (f.from_ns != 0 && f.to_ns != 0 && f.to_ns <= f.from_ns)
+    return Error{"invalid_range", "'to' must be after 'from'"};
+  std::optional<Position> cursor;
+  if (!f.before.empty()) {
+    cursor = decode_cursor(f.before);
+    if (!cursor) return Error{"invalid_cursor", "the paging cursor is not one this server issued"};
+  }
+  const size_t limit = f.limit == 0 ? kDefaultLimit : std::min(f.limit, kMaxLimit);
+
+  auto tips_table = store.table("tips");
+  auto support = store.table("support");
+  std::vector<Candidate> found;
+  json items = json::array();
+  bool more = false;
+  auto st = store.view([&](const store::ReadTxn& txn) -> Status {
+    txn.scan_prefix(tips_table, "t/", false, [&](std::string_view, std::string_view v) {
+      auto j = json::parse(v, nullptr, false);
+      if (j.is_discarded() || !j.is_object()) return true;
+      Position p{j.value("createdNs", int64_t{0}), j.value("id", std::string())};
+      if (p.id.empty()) return true;
+      if (!f.status.empty() && j.value("status", std::string()) != f.status) return true;
+      if (f.from_ns != 0 && p.created_ns < f.from_ns) return true;
+      if (f.to_ns != 0 && p.created_ns >= f.to_ns) return true;
+      if (cursor && !older(p, *cursor)) return true;
+      found.push_back(Candidate{std::move(p), std::move(j)});
+      return true;
+    });
+    const size_t take = std::min(found.size(), limit + 1);
+    std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(take), found.end(),
+                      [](const Candidate& a, const Candidate& b) { return older(b.pos, a.pos); });
+    found.resize(take);
+    more = found.size() > limit;
+    if (more) found.resize(limit);
+    for (const auto& c : found) {
+      auto r = tips::from_storage(c.record);
+      if (!r) continue;
+      bool hidden = txn.get(support, std::string(detail::kHiddenPrefix) + r->id).has_value();
+      items.push_back(page_item(*r, hidden));
+    }
+    return ok_status();
+  });
+  if (!st) return st.error();
+  json next = more && !found.empty() ? json(encode_cursor(found.back().pos)) : json(nullptr);
+  return json{{"tips", std::move(items)}, {"next", std::move(next)}};
+}
+
+std::string tips_csv(const json& tips_array) {
+  std::string out;
+  put_row(out, {"id", "createdAt", "status", "amount", "assetCode", "displayName", "anonymous", "message", "hidden"});
+  if (!tips_array.is_array()) return out;
+  for (const auto& item : tips_array) {
+    if (!item.is_object()) continue;
+    const bool anonymous = flag(item, "anonymous");
+    put_row(out, {text(item, "id"), text(item, "createdAt"), text(item, "status"), major_units(item),
+                  asset_code(item), anonymous ? std::string() : text(item, "displayName"),
+                  anonymous ? "true" : "false", text(item, "message"), flag(item, "hidden") ? "true" : "false"});
+  }
+  return out;
+}
+
+}  // namespace wm::analytics
