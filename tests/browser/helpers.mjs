@@ -68,12 +68,26 @@ export async function startWm(extraArgs = []) {
   const child = spawn(binaryPath(), ['--listen', '127.0.0.1:0', '--data-dir', dataDir, '--access-log', 'off', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Everything the binary prints on stdout (the webhook URL, the one-time admin setup link).
+  let stdout = '';
+  child.stdout.on('data', (d) => { stdout += d.toString(); if (stdout.length > 200000) stdout = stdout.slice(-200000); });
   const m = await waitForLine(child, /owncast-wm listening on (http:\/\/127\.0\.0\.1:(\d+))/, 'owncast-wm');
   return {
     url: m[1],
     port: Number(m[2]),
     child,
     dataDir,
+    stdout: () => stdout,
+    // Resolves with the first match of `re` in stdout (already printed or still to come).
+    async waitForStdout(re, timeoutMs = 10000) {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const found = re.exec(stdout);
+        if (found) return found;
+        if (Date.now() > end) throw new Error(`owncast-wm did not print ${re} within ${timeoutMs} ms; stdout: ${stdout}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     async stop() {
       await stopChild(child);
       rmSync(dataDir, { recursive: true, force: true });
