@@ -8,6 +8,7 @@
 
 #include "app/app.h"
 #include "app/commands.h"
+#include "app/connect_command.h"
 #include "core/config.h"
 #include "core/log.h"
 
@@ -28,6 +29,9 @@ void usage(FILE* out) {
                "                               prints Open Payments signature headers\n"
                "  owncast-wm wallet URL [--op-dev-hosts H]\n"
                "                               prints a wallet address document and its keys\n"
+               "  owncast-wm connect --owncast-url URL [--password-stdin] [serve flags]\n"
+               "                               registers the webhook, External Action and access token\n"
+               "                               in Owncast (asks for Owncast's admin password once)\n"
                "  owncast-wm --help            this help\n\n"
                "Flags (flag > environment > --config file > default):\n%s",
                kVersion, wm::config_help().c_str());
@@ -68,6 +72,11 @@ int serve(const std::vector<std::string>& args) {
   // The webhook URL holds the secret token: it goes to stdout once, never into the log.
   auto urls = (*app)->webhook_urls();
   if (!urls.empty()) std::printf("Owncast webhook URL (Admin > Integrations > Webhooks): %s\n", urls[0].c_str());
+  // First start without an admin password: a one-time link (30 minutes) to choose one.
+  if (auto setup = (*app)->setup_url(); !setup.empty())
+    std::printf("Admin setup link (one-time, valid 30 minutes): %s\n", setup.c_str());
+  else
+    std::printf("Admin page: %s/plugins/wm/admin\n", (*app)->public_url().c_str());
   std::fflush(stdout);
 
   std::thread server([&] { (*app)->run(); });
@@ -93,6 +102,7 @@ int main(int argc, char** argv) {
   if (cmd == "keygen") return wm::app::cmd_keygen(args);
   if (cmd == "sign-request") return wm::app::cmd_sign_request(args);
   if (cmd == "wallet") return wm::app::cmd_wallet(args);
+  if (cmd == "connect") return wm::app::cmd_connect(args);
   for (const auto& a : args)
     if (a == "--help" || a == "-h") {
       usage(stdout);

@@ -1,6 +1,8 @@
 #include "app/app.h"
 
+#include "app/admin_routes.h"
 #include "app/routes.h"
+#include "app/settings.h"
 #include "app/tier_routes.h"
 #include "app/tip_routes.h"
 #include "app/widget_routes.h"
@@ -8,6 +10,8 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "admin/auth.h"
+#include "analytics/support.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/timeutil.h"
@@ -19,35 +23,187 @@
 #include "store/store.h"
 #include "notify/announce.h"
 #include "notify/outbox.h"
+#include "tips/tiers.h"
 #include "tips/tip_service.h"
 
 namespace wm::app {
 
+// One generation of the tip stack: the Open Payments client and the tip service that uses it
+// (destroyed in reverse order: the service first).
+struct TipStack {
+  std::unique_ptr<openpayments::Client> client;
+  std::unique_ptr<tips::TipService> service;
+};
+
 struct App::Impl {
-  Config config;
+  Config base;  // flags, environment, config file, defaults
   Metrics metrics;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<owncast::Service> service;
-  std::unique_ptr<owncast::Reconciler> reconciler;
-  std::unique_ptr<openpayments::Client> op_client;
-  std::unique_ptr<notify::Outbox> outbox;  // chat announcements; after store: destroyed before it
-  std::unique_ptr<tips::TipService> tips;  // after store: destroyed before it
+  std::unique_ptr<Settings> settings;
+  std::unique_ptr<admin::AdminAuth> auth;
   std::unique_ptr<http::Server> server;
   std::vector<std::string> tokens;
+  std::string setup_token;  // one-time first-run link (printed by main), empty when a password is set
+
+  // What the admin page can change at run time, rebuilt by reconfigure().
+  std::mutex reconf_mu;  // one reconfigure at a time
+  mutable std::mutex live_mu;  // guards the fields below
+  Config cfg;              // effective configuration
+  std::string public_url;  // known after bind()
+  bool bound = false;
+  std::shared_ptr<TipStack> tips;
+  std::shared_ptr<notify::Outbox> outbox;  // chat announcements
+  std::unique_ptr<owncast::Reconciler> reconciler;
+
   std::mutex shutdown_mu;
   bool shut = false;
   std::mutex run_mu;
   std::condition_variable run_cv;
   bool serving = false;   // run() is inside the server loop
   bool stopping = false;  // shutdown() has begun
+
+  Config current() const {
+    std::lock_guard<std::mutex> lock(live_mu);
+    return cfg;
+  }
+  std::string url() const {
+    std::lock_guard<std::mutex> lock(live_mu);
+    return public_url;
+  }
+  std::shared_ptr<tips::TipService> tip_service() const {
+    std::lock_guard<std::mutex> lock(live_mu);
+    if (!tips) return nullptr;
+    return std::shared_ptr<tips::TipService>(tips, tips->service.get());
+  }
+  std::string live_stream_session() const {
+    auto streams = service->list_streams(1);
+    const auto& list = streams["streams"];
+    if (!list.empty() && list[0].value("live", false)) return list[0].value("id", "");
+    return {};
+  }
+
+  Status reconfigure();
+  Result<std::shared_ptr<TipStack>> build_tips(const Config& c);
+  void tip_completed(const tips::TipRecord& t);
+  Status announce(const tips::TipRecord& t, bool force);
 };
+
+Result<std::shared_ptr<TipStack>> App::Impl::build_tips(const Config& c) {
+  if (c.wallet_address.empty() || c.key_file.empty() || c.key_id.empty()) return std::shared_ptr<TipStack>();
+  auto key = openpayments::PrivateKey::from_file(c.key_file);
+  if (!key) return Error{"invalid_config", "key file: " + key.error().message};
+  auto hosts = openpayments::parse_dev_hosts(c.op_dev_hosts);
+  if (!hosts) return Error{"invalid_config", "--op-dev-hosts: " + hosts.error().message};
+  openpayments::ClientConfig cc;
+  cc.client_wallet_address = openpayments::wallet_address_url(
+      c.client_wallet_address.empty() ? c.wallet_address : c.client_wallet_address);
+  cc.key_id = c.key_id;
+  cc.key = std::make_shared<const openpayments::PrivateKey>(std::move(*key));
+  cc.transport.dev_hosts = *hosts;
+  cc.transport.timeout_ms = static_cast<long>(c.op_timeout_s) * 1000;
+  auto stack = std::make_shared<TipStack>();
+  stack->client = std::make_unique<openpayments::Client>(cc);
+  tips::TipServiceOptions to;
+  to.streamer_wallet = c.wallet_address;
+  to.rate_per_ip = c.tip_rate_ip;
+  to.rate_per_wallet = c.tip_rate_wallet;
+  to.receipt_timeout_ms = c.tip_receipt_timeout_s * 1000;
+  to.min_amount = c.tip_min;
+  to.max_amount = c.tip_max;
+  to.anonymous_allowed = c.anonymous_tips;
+  Impl* self = this;
+  to.public_url = [self] { return self->url(); };
+  to.on_completed = [self](const tips::TipRecord& t) { self->tip_completed(t); };
+  stack->service = std::make_unique<tips::TipService>(*store, *stack->client, to);
+  return stack;
+}
+
+Status App::Impl::reconfigure() {
+  std::lock_guard<std::mutex> guard(reconf_mu);
+  Config c = settings->effective();
+  auto stack = build_tips(c);
+  if (!stack) return stack.error();
+  std::shared_ptr<notify::Outbox> box;
+  std::unique_ptr<owncast::Reconciler> rec;
+  if (!c.owncast_url.empty() && !c.owncast_token.empty()) {
+    // Completed tips are announced in Owncast chat through a persisted outbox; Owncast being
+    // down or refusing never affects the tip.
+    auto poster = std::make_shared<notify::ChatPoster>(owncast::ApiClient(c.owncast_url, c.owncast_token));
+    notify::OutboxOptions oo;
+    oo.metrics = &metrics;
+    box = std::make_shared<notify::Outbox>(
+        *store, [poster](const std::string& text) { return poster->post_system_message(text); }, oo);
+    if (c.owncast_reconcile_s > 0)
+      rec = std::make_unique<owncast::Reconciler>(owncast::ApiClient(c.owncast_url, c.owncast_token), *service,
+                                                  c.owncast_reconcile_s);
+  }
+  std::shared_ptr<TipStack> old_tips;
+  std::shared_ptr<notify::Outbox> old_box;
+  std::unique_ptr<owncast::Reconciler> old_rec;
+  bool start_rec;
+  {
+    std::lock_guard<std::mutex> lock(live_mu);
+    c.public_url = public_url.empty() ? c.public_url : public_url;
+    cfg = c;
+    old_tips = std::exchange(tips, *stack);
+    old_box = std::exchange(outbox, box);
+    old_rec = std::exchange(reconciler, std::move(rec));
+    start_rec = bound;
+  }
+  // The old generation leaves first: a tip it was working on stays committed in its last state
+  // and the new service resumes it; pending announcements stay in the store for the new outbox.
+  if (old_tips) old_tips->service->stop();
+  if (old_box) old_box->stop();
+  if (old_rec) old_rec->stop();
+  if (box) box->start();
+  if (*stack) (*stack)->service->recover();
+  if (start_rec) {
+    std::lock_guard<std::mutex> lock(live_mu);
+    if (reconciler) reconciler->start();
+  }
+  return ok_status();
+}
+
+void App::Impl::tip_completed(const tips::TipRecord& t) {
+  auto ev = analytics::event_from_tip(*store, t, live_stream_session());
+  Status recorded = ev ? analytics::record_support(*store, *ev) : Status(ev.error());
+  if (!recorded) log::warn("support event not recorded", {{"tip", t.id}, {"error", recorded.error().message}});
+  if (auto s = announce(t, false); !s && s.error().code != "not_configured")
+    log::warn("tip announcement not queued", {{"tip", t.id}, {"error", s.error().message}});
+}
+
+Status App::Impl::announce(const tips::TipRecord& t, bool force) {
+  Config c;
+  std::shared_ptr<notify::Outbox> box;
+  {
+    std::lock_guard<std::mutex> lock(live_mu);
+    c = cfg;
+    box = outbox;
+  }
+  if (!box) return Error{"not_configured", "Owncast is not connected (set its URL and an access token)"};
+  if (!force && !c.announce_min.empty()) {
+    auto min = tips::parse_decimal(c.announce_min, t.amount.asset_code, t.amount.asset_scale);
+    if (min && t.amount.value < min->value) return ok_status();  // below the streamer's threshold
+  }
+  notify::Vars v;
+  v.name = t.display_name;
+  v.anonymous = t.anonymous;
+  v.amount = openpayments::format_amount(t.amount);
+  v.message = analytics::is_hidden(*store, t.id) ? std::string() : t.message;
+  v.title = service->stream_state().title;
+  const std::string tmpl = c.announce_template.empty() ? std::string(notify::kDefaultTemplate) : c.announce_template;
+  return notify::announce_tip(*box, tmpl, v);
+}
 
 App::App(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 App::~App() { shutdown(); }
 
 Result<std::unique_ptr<App>> App::create(const Config& config) {
   auto d = std::make_unique<Impl>();
-  d->config = config;
+  d->base = config;
+  d->cfg = config;
+  d->public_url = config.public_url;
   const int64_t started = timeutil::monotonic_ns();
   d->metrics.gauge("owncast_wm_uptime_seconds", "Seconds since the process started",
                    [started] { return (timeutil::monotonic_ns() - started) / 1e9; });
@@ -73,12 +229,30 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   opts.secret = config.webhook_secret;
   d->service = std::make_unique<owncast::Service>(*d->store, d->metrics, opts);
   if (auto s = d->service->start(); !s) return s.error();
+  Impl* raw = d.get();
+  d->service->on_stream_started([raw] {
+    std::lock_guard<std::mutex> lock(raw->live_mu);
+    if (raw->reconciler) raw->reconciler->trigger();
+  });
 
-  if (!config.owncast_url.empty() && !config.owncast_token.empty() && config.owncast_reconcile_s > 0) {
-    d->reconciler = std::make_unique<owncast::Reconciler>(
-        owncast::ApiClient(config.owncast_url, config.owncast_token), *d->service, config.owncast_reconcile_s);
-    owncast::Reconciler* r = d->reconciler.get();
-    d->service->on_stream_started([r] { r->trigger(); });
+  // Tips completed just before a crash may lack their support event.
+  if (auto n = analytics::record_completed_tips(*d->store); !n)
+    log::warn("support events not caught up", {{"error", n.error().message}});
+
+  d->settings = std::make_unique<Settings>(*d->store, config);
+  admin::AuthOptions ao;
+  ao.idle_timeout_s = config.admin_session_idle_s;
+  d->auth = std::make_unique<admin::AdminAuth>(*d->store, ao, config.admin_password);
+  if (!d->auth->password_set()) {
+    if (auto t = d->auth->issue_setup_token()) d->setup_token = *t;
+  }
+
+  // Tips and announcements from the effective settings. A stored setting that no longer works
+  // (e.g. a deleted key file) must not keep the sidecar from starting: the admin page shows it.
+  if (auto s = d->reconfigure(); !s) {
+    for (const char* k : {"wallet-address", "key-id", "key-file"})
+      if (d->base.pinned.count(k)) return s.error();  // the operator's own flags are wrong: say so
+    log::warn("tips are not available until the admin page fixes the settings", {{"error", s.error().message}});
   }
 
   http::ServerOptions ho;
@@ -86,70 +260,63 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   ho.threads = config.http_threads;
   ho.access_log = config.access_log;
   d->server = std::make_unique<http::Server>(ho, &d->metrics);
-  register_routes(*d->server, *d->service, d->config, d->tokens, d->metrics);
+  auto public_url = [raw] { return raw->url(); };
+  http::AdminGuard guard = make_admin_guard(*d->auth, public_url);
+  register_routes(*d->server, *d->service, public_url, guard, d->tokens, d->metrics);
+
   TierConfig tiers;
-  tiers.admin_password = config.admin_password;
+  tiers.admin = guard;
   tiers.max_body = d->server->options().api_max_body;
+  tiers.wallet_currency = [raw]() -> std::optional<std::pair<std::string, int>> {
+    auto svc = raw->tip_service();
+    if (!svc) return std::nullopt;
+    auto w = svc->streamer_wallet();
+    if (!w) return std::nullopt;
+    return std::make_pair(w->asset_code, w->asset_scale);
+  };
   register_tier_routes(*d->server, *d->store, tiers);
 
-  // Tips: only with a wallet address and a signing key; otherwise the tip routes answer 503.
-  if (!config.wallet_address.empty() && !config.key_file.empty() && !config.key_id.empty()) {
-    auto key = openpayments::PrivateKey::from_file(config.key_file);
-    if (!key) return Error{"invalid_config", "--key-file: " + key.error().message};
-    auto hosts = openpayments::parse_dev_hosts(config.op_dev_hosts);
-    if (!hosts) return Error{"invalid_config", "--op-dev-hosts: " + hosts.error().message};
-    openpayments::ClientConfig cc;
-    cc.client_wallet_address = openpayments::wallet_address_url(
-        config.client_wallet_address.empty() ? config.wallet_address : config.client_wallet_address);
-    cc.key_id = config.key_id;
-    cc.key = std::make_shared<const openpayments::PrivateKey>(std::move(*key));
-    cc.transport.dev_hosts = *hosts;
-    cc.transport.timeout_ms = static_cast<long>(config.op_timeout_s) * 1000;
-    d->op_client = std::make_unique<openpayments::Client>(cc);
-    tips::TipServiceOptions to;
-    to.streamer_wallet = config.wallet_address;
-    if (!config.owncast_url.empty() && !config.owncast_token.empty()) {
-      // Completed tips are announced in Owncast chat through a persisted outbox; Owncast being
-      // down or refusing never affects the tip.
-      auto poster = std::make_shared<notify::ChatPoster>(owncast::ApiClient(config.owncast_url, config.owncast_token));
-      notify::OutboxOptions oo;
-      oo.metrics = &d->metrics;
-      d->outbox = std::make_unique<notify::Outbox>(
-          *d->store, [poster](const std::string& text) { return poster->post_system_message(text); }, oo);
-      d->outbox->start();
-      notify::Outbox* outbox = d->outbox.get();
-      to.on_completed = [outbox](const tips::TipRecord& t) {
-        notify::Vars v;
-        v.name = t.display_name;
-        v.anonymous = t.anonymous;
-        v.amount = openpayments::format_amount(t.amount);
-        v.message = t.message;
-        if (auto s = notify::announce_tip(*outbox, notify::kDefaultTemplate, v); !s)
-          log::warn("tip announcement not queued", {{"tip", t.id}, {"error", s.error().message}});
-      };
-    }
-    Impl* raw = d.get();
-    to.public_url = [raw] { return raw->config.public_url; };
-    d->tips = std::make_unique<tips::TipService>(*d->store, *d->op_client, to);
-    d->tips->recover();
-  }
-  {
-    TipRouteConfig tip_routes;
-    tip_routes.max_body = d->server->options().api_max_body;
-    Impl* raw = d.get();
-    tip_routes.public_url = [raw] { return raw->config.public_url; };
-    register_tip_routes(*d->server, d->tips.get(), tip_routes);
-  }
-  register_widget_routes(*d->server, d->config);
+  TipRouteConfig tip_routes;
+  tip_routes.max_body = d->server->options().api_max_body;
+  tip_routes.public_url = public_url;
+  register_tip_routes(*d->server, [raw] { return raw->tip_service(); }, tip_routes);
+  register_widget_routes(*d->server, [raw] { return raw->current().owncast_url; });
+
+  AdminContext ac;
+  ac.store = d->store.get();
+  ac.auth = d->auth.get();
+  ac.settings = d->settings.get();
+  ac.service = d->service.get();
+  ac.webhook_tokens = d->tokens;
+  ac.data_dir = config.data_dir;
+  ac.max_body = d->server->options().api_max_body;
+  ac.public_url = public_url;
+  ac.reconfigure = [raw] { return raw->reconfigure(); };
+  ac.tips = [raw] { return raw->tip_service(); };
+  ac.announce = [raw](const tips::TipRecord& t) { return raw->announce(t, true); };
+  ac.preview = [raw](const std::string& tmpl) -> Result<std::string> {
+    notify::Vars v;
+    v.name = "Ann";
+    v.amount = "5.00 EUR";
+    v.message = "Great stream!";
+    v.title = raw->service->stream_state().title;
+    return notify::render_template(tmpl.empty() ? notify::kDefaultTemplate : std::string_view(tmpl), v);
+  };
+  ac.live_stream_session = [raw] { return raw->live_stream_session(); };
+  register_admin_routes(*d->server, ac, guard);
   return std::unique_ptr<App>(new App(std::move(d)));
 }
 
 Result<int> App::bind() {
-  auto port = impl_->server->bind(impl_->config.listen_host, impl_->config.listen_port);
+  auto port = impl_->server->bind(impl_->base.listen_host, impl_->base.listen_port);
   if (!port) return port;
   // With --listen ...:0 the real port is known only now.
-  if (!impl_->config.pinned.count("public-url"))
-    impl_->config.public_url = default_public_url(impl_->config.listen_host, *port);
+  std::lock_guard<std::mutex> lock(impl_->live_mu);
+  if (!impl_->base.pinned.count("public-url")) {
+    impl_->public_url = default_public_url(impl_->base.listen_host, *port);
+    impl_->cfg.public_url = impl_->public_url;
+  }
+  impl_->bound = true;
   if (impl_->reconciler) impl_->reconciler->start();
   return port;
 }
@@ -183,20 +350,40 @@ void App::shutdown() {
     }
     impl_->server->stop();
   }
-  if (impl_->reconciler) impl_->reconciler->stop();
-  if (impl_->tips) impl_->tips->stop();  // workers leave; interrupted tips resume at the next start
-  if (impl_->outbox) impl_->outbox->stop();  // undelivered announcements stay queued in LMDB
+  std::shared_ptr<TipStack> tips;
+  std::shared_ptr<notify::Outbox> outbox;
+  std::unique_ptr<owncast::Reconciler> reconciler;
+  {
+    std::lock_guard<std::mutex> reconf(impl_->reconf_mu);
+    std::lock_guard<std::mutex> live(impl_->live_mu);
+    tips = std::move(impl_->tips);
+    outbox = std::move(impl_->outbox);
+    reconciler = std::move(impl_->reconciler);
+  }
+  if (reconciler) reconciler->stop();
+  if (tips) tips->service->stop();  // workers leave; interrupted tips resume at the next start
+  if (outbox) outbox->stop();       // undelivered announcements stay queued in LMDB
+  reconciler.reset();
+  // The server has stopped, so no request holds the tip stack any more: it goes before the store.
+  tips.reset();
+  outbox.reset();
   impl_->service->stop();  // writes everything still queued
   impl_->store.reset();    // closes LMDB and releases the data-dir lock
 }
 
 std::vector<std::string> App::webhook_urls() const {
   std::vector<std::string> out;
-  for (const auto& t : impl_->tokens) out.push_back(impl_->config.public_url + "/webhooks/owncast/" + t);
+  const std::string base = impl_->url();
+  for (const auto& t : impl_->tokens) out.push_back(base + "/webhooks/owncast/" + t);
   return out;
 }
 
-const std::string& App::public_url() const { return impl_->config.public_url; }
+std::string App::public_url() const { return impl_->url(); }
+
+std::string App::setup_url() const {
+  if (impl_->setup_token.empty() || impl_->auth->password_set()) return {};
+  return impl_->url() + "/plugins/wm/admin#setup=" + impl_->setup_token;
+}
 
 const std::vector<http::Route>& App::routes() const { return impl_->server->routes(); }
 

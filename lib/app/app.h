@@ -27,7 +27,10 @@ class App {
   // "<public-url>/webhooks/owncast/<token>" for each active token (first = current).
   std::vector<std::string> webhook_urls() const;
   const std::vector<http::Route>& routes() const;
-  const std::string& public_url() const;
+  std::string public_url() const;
+  // First start without an admin password: "<public-url>/plugins/wm/admin#setup=<one-time token>"
+  // (valid 30 minutes, single use). Empty once a password is set.
+  std::string setup_url() const;
 
  private:
   struct Impl;

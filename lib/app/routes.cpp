@@ -48,12 +48,11 @@ void serve_asset(Response& res, const std::string& path) {
 
 }  // namespace
 
-void register_routes(http::Server& server, owncast::Service& service, const Config& config,
-                     const std::vector<std::string>& tokens, Metrics& metrics) {
-  const std::string password = config.admin_password;
-  auto admin = [password](http::Handler h) {
-    return [password, h = std::move(h)](const Request& req, Response& res) {
-      if (http::require_admin(req, res, password)) h(req, res);
+void register_routes(http::Server& server, owncast::Service& service, std::function<std::string()> public_url,
+                     http::AdminGuard guard, const std::vector<std::string>& tokens, Metrics& metrics) {
+  auto admin = [guard](http::Handler h) {
+    return [guard, h = std::move(h)](const Request& req, Response& res) {
+      if (guard(req, res)) h(req, res);
     };
   };
 
@@ -76,9 +75,6 @@ void register_routes(http::Server& server, owncast::Service& service, const Conf
     }
     serve_asset(res, "ui/" + rel);
   });
-
-  server.get("/plugins/wm/admin", Access::public_,
-             [](const Request&, Response& res) { serve_asset(res, "ui/admin/index.html"); });
 
   server.get("/", Access::public_, [](const Request&, Response& res) { res.set_redirect("/plugins/wm/admin"); });
 
@@ -157,9 +153,9 @@ void register_routes(http::Server& server, owncast::Service& service, const Conf
                http::json_reply(res, 200, service.list_streams(limit));
              }));
 
-  server.get("/plugins/wm/api/webhook", Access::admin, admin([tokens, &config](const Request&, Response& res) {
+  server.get("/plugins/wm/api/webhook", Access::admin, admin([tokens, public_url](const Request&, Response& res) {
                json urls = json::array();
-               for (const auto& t : tokens) urls.push_back(config.public_url + "/webhooks/owncast/" + t);
+               for (const auto& t : tokens) urls.push_back(public_url() + "/webhooks/owncast/" + t);
                http::json_reply(res, 200, {{"urls", urls}, {"url", urls.empty() ? json(nullptr) : urls[0]}});
              }));
 }

@@ -150,13 +150,26 @@ void post_tiers(const Request& req, Response& res, store::Store& store, const Ti
 
 }  // namespace
 
-void register_tier_routes(http::Server& server, store::Store& store, TierConfig cfg) {
-  if (tips::check_currency(cfg.asset_code, cfg.asset_scale).ok() == false) {
-    cfg.asset_code = "EUR";
-    cfg.asset_scale = 2;
+void register_tier_routes(http::Server& server, store::Store& store, TierConfig base) {
+  if (tips::check_currency(base.asset_code, base.asset_scale).ok() == false) {
+    base.asset_code = "EUR";
+    base.asset_scale = 2;
   }
+  if (!base.admin) base.admin = http::basic_guard(base.admin_password);
+  // The configuration with the streamer wallet's currency as it is now.
+  auto current = [base]() {
+    TierConfig cfg = base;
+    if (cfg.wallet_currency) {
+      if (auto c = cfg.wallet_currency(); c && tips::check_currency(c->first, c->second)) {
+        cfg.asset_code = c->first;
+        cfg.asset_scale = c->second;
+      }
+    }
+    return cfg;
+  };
 
-  server.get("/plugins/wm/tiers/suggest", Access::public_, [&store, cfg](const Request& req, Response& res) {
+  server.get("/plugins/wm/tiers/suggest", Access::public_, [&store, current](const Request& req, Response& res) {
+    const TierConfig cfg = current();
     auto stream = stream_of(req.get_param_value("streamId"));
     if (!stream) return fail(res, stream.error());
     auto scale = scale_param(req);
@@ -179,15 +192,17 @@ void register_tier_routes(http::Server& server, store::Store& store, TierConfig 
     http::json_reply(res, 200, tips::to_json(*set));
   });
 
-  server.post("/plugins/wm/tiers", Access::admin, [&store, cfg](const Request& req, Response& res) {
-    if (http::require_admin(req, res, cfg.admin_password)) post_tiers(req, res, store, cfg);
+  server.post("/plugins/wm/tiers", Access::admin, [&store, current](const Request& req, Response& res) {
+    const TierConfig cfg = current();
+    if (cfg.admin(req, res)) post_tiers(req, res, store, cfg);
   });
 
   server.options("/plugins/wm/overlay/tip-tiers", [](const Request&, Response& res) {
     cors(res);
     res.status = 204;
   });
-  server.get("/plugins/wm/overlay/tip-tiers", Access::public_, [&store, cfg](const Request& req, Response& res) {
+  server.get("/plugins/wm/overlay/tip-tiers", Access::public_, [&store, current](const Request& req, Response& res) {
+    const TierConfig cfg = current();
     cors(res);
     res.set_header("Cache-Control", "no-store");
     auto stream = stream_of(req.get_param_value("streamId"));

@@ -4,8 +4,12 @@
 //   GET  /plugins/wm/overlay/tip-tiers?streamId= (public, CORS *) the tiers the widget shows
 #pragma once
 #include <cstddef>
+#include <functional>
+#include <optional>
 #include <string>
+#include <utility>
 
+#include "http/auth.h"
 #include "http/server.h"
 #include "store/store.h"
 
@@ -16,6 +20,10 @@ struct TierConfig {
   std::string asset_code = "EUR";  // the streamer wallet's currency, when known
   int asset_scale = 2;             // ... and its scale (0..18)
   size_t max_body = 64u << 10;     // JSON body limit for POST /plugins/wm/tiers
+  http::AdminGuard admin;          // when set, replaces the admin_password check
+  // When set and it returns a value: the streamer wallet's {assetCode, assetScale}, which then
+  // replaces asset_code/asset_scale (the wallet can be configured at run time).
+  std::function<std::optional<std::pair<std::string, int>>()> wallet_currency;
 };
 
 // `store` must outlive the server (handlers keep a reference).

@@ -76,12 +76,13 @@ void callback_page(Response& res, int code, const std::string& id, const std::st
 
 }  // namespace
 
-void register_tip_routes(http::Server& server, tips::TipService* service, TipRouteConfig cfg) {
+void register_tip_routes(http::Server& server, TipServiceProvider tips, TipRouteConfig cfg) {
   auto status_url = [cfg](const std::string& id) {
     return (cfg.public_url ? cfg.public_url() : std::string()) + "/plugins/wm/tips/" + id;
   };
 
-  server.post("/plugins/wm/tips", Access::public_, [service, cfg, status_url](const Request& req, Response& res) {
+  server.post("/plugins/wm/tips", Access::public_, [tips, cfg, status_url](const Request& req, Response& res) {
+    auto service = tips();
     if (!service) return not_configured(res);
     auto body = http::json_body(req, res, cfg.max_body);
     if (!body) return;
@@ -104,7 +105,8 @@ void register_tip_routes(http::Server& server, tips::TipService* service, TipRou
   });
 
   server.get(std::string("/plugins/wm/tips/") + kIdPattern, Access::public_,
-             [service](const Request& req, Response& res) {
+             [tips](const Request& req, Response& res) {
+               auto service = tips();
                if (!service) return not_configured(res);
                auto t = service->get(req.matches[1]);
                if (!t) return http::json_error(res, 404, "not_found", "no tip with this id");
@@ -113,8 +115,9 @@ void register_tip_routes(http::Server& server, tips::TipService* service, TipRou
              });
 
   server.get(std::string("/plugins/wm/tips/") + kIdPattern + "/callback", Access::public_,
-             [service](const Request& req, Response& res) {
+             [tips](const Request& req, Response& res) {
                const std::string id = req.matches[1];
+               auto service = tips();
                if (!service) {
                  callback_page(res, 503, id, "unknown", "Tips are not configured on this server.");
                  return;

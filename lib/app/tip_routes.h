@@ -2,10 +2,12 @@
 //   POST /plugins/wm/tips                 create a tip (optional Idempotency-Key header)
 //   GET  /plugins/wm/tips/{id}            status
 //   GET  /plugins/wm/tips/{id}/callback   GNAP interaction finish: an HTML page that tells the opener
-// With service == nullptr every route answers 503 not_configured.
+// While the provider returns nullptr (no wallet or key configured) every route answers 503
+// not_configured. The provider is asked per request: the admin page can configure tips at run time.
 #pragma once
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "http/server.h"
@@ -18,7 +20,8 @@ struct TipRouteConfig {
   std::function<std::string()> public_url;
 };
 
-// `service` (when set) must outlive the server.
-void register_tip_routes(http::Server& server, tips::TipService* service, TipRouteConfig cfg);
+using TipServiceProvider = std::function<std::shared_ptr<tips::TipService>()>;
+
+void register_tip_routes(http::Server& server, TipServiceProvider tips, TipRouteConfig cfg);
 
 }  // namespace wm::app

@@ -87,9 +87,9 @@ std::string widget_csp(std::string_view owncast_url, std::string_view extra) {
          frame_ancestors(owncast_url, extra);
 }
 
-void register_widget_routes(http::Server& server, const Config& config) {
-  const std::string csp = widget_csp(config.owncast_url);
-  auto page = [csp](const http::Request&, http::Response& res) {
+void register_widget_routes(http::Server& server, std::function<std::string()> owncast_url) {
+  auto page = [owncast_url](const http::Request&, http::Response& res) {
+    const std::string csp = widget_csp(owncast_url());
     const char* path = "ui/widget/tip-panel.html";
     auto data = assets::find(path);
     if (!data) {

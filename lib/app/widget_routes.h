@@ -3,6 +3,7 @@
 //   GET /plugins/wm/widget/tip         alias (plugin.yml's externalAction url)
 // Its script and stylesheet are served by GET /plugins/wm/ui/widget/... (see routes.cpp).
 #pragma once
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,7 @@ std::string frame_ancestors(std::string_view owncast_url, std::string_view extra
 // Full Content-Security-Policy header value of the widget page.
 std::string widget_csp(std::string_view owncast_url, std::string_view extra = {});
 
-void register_widget_routes(http::Server& server, const Config& config);
+// owncast_url is asked per request (the admin page can change it at run time).
+void register_widget_routes(http::Server& server, std::function<std::string()> owncast_url);
 
 }  // namespace wm::app

@@ -26,4 +26,10 @@ bool require_admin(const Request& req, Response& res, const std::string& passwor
   return ok;
 }
 
+AdminGuard basic_guard(std::string password) {
+  return [password = std::move(password)](const Request& req, Response& res) {
+    return require_admin(req, res, password);
+  };
+}
+
 }  // namespace wm::http

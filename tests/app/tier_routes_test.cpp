@@ -16,6 +16,15 @@ namespace {
 
 const char* kPassword = "tier admin pw";
 
+app::TierConfig tier_config(const std::string& password, const std::string& code, int scale) {
+  app::TierConfig c;
+  c.admin_password = password;
+  c.asset_code = code;
+  c.asset_scale = scale;
+  c.max_body = 4096;
+  return c;
+}
+
 struct TierServer {
   test::TempDir dir;
   std::unique_ptr<store::Store> store;
@@ -24,7 +33,7 @@ struct TierServer {
   std::thread thread;
   int port = 0;
 
-  explicit TierServer(app::TierConfig cfg = {kPassword, "EUR", 2, 4096}) {
+  explicit TierServer(app::TierConfig cfg = tier_config(kPassword, "EUR", 2)) {
     store::Options opts;
     opts.dir = dir.path();
     auto s = store::Store::open(opts);
@@ -119,7 +128,7 @@ TEST_CASE("tier routes: suggest generates a tier set") {
 }
 
 TEST_CASE("tier routes: the configured wallet currency is the default") {
-  TierServer s(app::TierConfig{kPassword, "USD", 6, 4096});
+  TierServer s(tier_config(kPassword, "USD", 6));
   json j = ok_json(s.get("/plugins/wm/tiers/suggest?theme=music"));
   CHECK(j["currency"] == "USD");
   CHECK(j["assetScale"] == 6);
@@ -145,7 +154,7 @@ TEST_CASE("tier routes: POST requires admin credentials") {
   // Nothing was saved.
   CHECK(ok_json(s.get("/plugins/wm/overlay/tip-tiers?streamId=main"))["source"] == "default");
 
-  TierServer disabled(app::TierConfig{"", "EUR", 2, 4096});
+  TierServer disabled(tier_config("", "EUR", 2));
   CHECK(error_code(disabled.post(body), 403) == "admin_disabled");
 }
 
