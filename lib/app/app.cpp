@@ -5,6 +5,7 @@
 #include "app/settings.h"
 #include "app/tier_routes.h"
 #include "app/tip_routes.h"
+#include "app/viewer_routes.h"
 #include "app/widget_routes.h"
 
 #include <condition_variable>
@@ -25,6 +26,7 @@
 #include "notify/outbox.h"
 #include "tips/tiers.h"
 #include "tips/tip_service.h"
+#include "tips/viewer_sessions.h"
 
 namespace wm::app {
 
@@ -42,6 +44,7 @@ struct App::Impl {
   std::unique_ptr<owncast::Service> service;
   std::unique_ptr<Settings> settings;
   std::unique_ptr<admin::AdminAuth> auth;
+  std::unique_ptr<tips::ViewerSessions> viewers;  // the widget's 30-minute wallet memory
   std::unique_ptr<http::Server> server;
   std::vector<std::string> tokens;
   std::string setup_token;  // one-time first-run link (printed by main), empty when a password is set
@@ -281,6 +284,8 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   tip_routes.public_url = public_url;
   register_tip_routes(*d->server, [raw] { return raw->tip_service(); }, tip_routes);
   register_widget_routes(*d->server, [raw] { return raw->current().owncast_url; });
+  d->viewers = std::make_unique<tips::ViewerSessions>();
+  register_viewer_routes(*d->server, *d->viewers, d->server->options().api_max_body);
 
   AdminContext ac;
   ac.store = d->store.get();
