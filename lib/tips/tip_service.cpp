@@ -1,7 +1,11 @@
 #include "tips/tip_service.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 #include "core/crypto.h"
 #include "core/log.h"
@@ -62,9 +66,13 @@ bool has_secrets(const TipRecord& r) {
   return !r.op_token.empty() || !r.streamer_token.empty() || !r.quote_token.empty() || !r.continue_uri.empty();
 }
 
+// Final and fully settled: nothing left for settle() to do.
+bool settled(const TipRecord& r) { return is_final(r.status) && !has_secrets(r) && !r.notify_pending; }
+
 void release_secrets_copy(TipRecord& r) {
   r.op_token.clear();
   r.op_manage.clear();
+  r.continue_uri.clear();
   r.continue_token.clear();
   r.streamer_token.clear();
   r.streamer_manage.clear();
@@ -123,6 +131,7 @@ json to_storage(const TipRecord& r) {
               {"opManage", r.op_manage},
               {"paymentAttempted", r.payment_attempted},
               {"outgoingPaymentId", r.outgoing_payment_id},
+              {"notifyPending", r.notify_pending},
               {"consentUrl", r.consent_url},
               {"errorCode", r.error_code},
               {"errorMessage", r.error_message},
@@ -163,6 +172,7 @@ Result<TipRecord> from_storage(const json& j) {
   r.op_manage = str(j, "opManage");
   r.payment_attempted = j.value("paymentAttempted", false);
   r.outgoing_payment_id = str(j, "outgoingPaymentId");
+  r.notify_pending = j.value("notifyPending", false);
   r.consent_url = str(j, "consentUrl");
   r.error_code = str(j, "errorCode");
   r.error_message = str(j, "errorMessage");
@@ -186,8 +196,43 @@ json to_public(const TipRecord& r) {
   return j;
 }
 
+Result<std::pair<Amount, Amount>> tip_range(const std::string& min_amount, const std::string& max_amount,
+                                            const std::string& asset_code, int asset_scale) {
+  auto range = default_range(asset_code, asset_scale);
+  if (!range) return Error{"invalid_tip_range", "the streamer's asset cannot be used for tips: " + range.error().message};
+  auto one = openpayments::make_amount(1, asset_code, asset_scale);
+  if (!one) return Error{"invalid_tip_range", one.error().message};
+  Amount lo = *one, hi = range->second;
+  const std::string unit = asset_code + " (scale " + std::to_string(asset_scale) + ")";
+  if (!min_amount.empty()) {
+    auto a = parse_decimal(min_amount, asset_code, asset_scale);
+    if (!a) return Error{"invalid_tip_range", "the minimum tip is not an amount in " + unit + ": " + a.error().message};
+    if (a->value != "0") lo = *a;
+  }
+  if (!max_amount.empty()) {
+    auto a = parse_decimal(max_amount, asset_code, asset_scale);
+    if (!a) return Error{"invalid_tip_range", "the maximum tip is not an amount in " + unit + ": " + a.error().message};
+    if (a->value == "0") return Error{"invalid_tip_range", "the maximum tip must be greater than zero"};
+    hi = *a;
+  }
+  auto c = openpayments::compare(lo, hi);
+  if (!c || *c > 0)
+    return Error{"invalid_tip_range", "the minimum tip (" + openpayments::format_amount(lo) +
+                                          ") is larger than the maximum (" + openpayments::format_amount(hi) + ")"};
+  return std::pair{lo, hi};
+}
+
 TipService::TipService(store::Store& store, openpayments::Client& client, TipServiceOptions opts)
     : store_(store), client_(client), opts_(std::move(opts)), table_(store.table("tips")) {
+  crash_step_ = opts_.crash_after;
+  if (crash_step_.empty()) {
+    if (const char* e = std::getenv("OWNCAST_WM_TEST_CRASH_AFTER"); e && *e) {
+      crash_step_ = e;
+      crash_kill_ = true;
+      log::warn("tip: OWNCAST_WM_TEST_CRASH_AFTER is set: this process kills itself (SIGKILL) at a tip step; for tests only",
+                {{"step", crash_step_}});
+    }
+  }
   for (size_t i = 0; i < std::max<size_t>(1, opts_.workers); ++i) threads_.emplace_back([this] { worker(); });
 }
 
@@ -260,6 +305,64 @@ Result<openpayments::WalletAddress, TipError> TipService::streamer() {
   std::lock_guard<std::mutex> lock(mu_);
   streamer_ = *w;
   return *w;
+}
+
+std::optional<openpayments::WalletAddress> TipService::streamer_wallet() {
+  auto w = streamer();
+  if (!w) return std::nullopt;
+  return *w;
+}
+
+void TipService::set_limits(std::string min_amount, std::string max_amount, bool anonymous_allowed) {
+  std::lock_guard<std::mutex> lock(mu_);
+  opts_.min_amount = std::move(min_amount);
+  opts_.max_amount = std::move(max_amount);
+  opts_.anonymous_allowed = anonymous_allowed;
+}
+
+Result<std::pair<Amount, Amount>, TipError> TipService::accepted_range(const openpayments::WalletAddress& w) {
+  std::string min_s, max_s;
+  uint64_t min_u = 1, max_u = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    min_s = opts_.min_amount;
+    max_s = opts_.max_amount;
+    min_u = opts_.min_units;
+    max_u = opts_.max_units;
+  }
+  auto range = tip_range(min_s, max_s, w.asset_code, w.asset_scale);
+  if (!range) return TipError{503, "not_configured", "tips are misconfigured: " + range.error().message};
+  if (min_s.empty() && min_u > 1) {
+    auto a = openpayments::make_amount(min_u, w.asset_code, w.asset_scale);
+    if (a) range->first = *a;
+  }
+  if (max_s.empty() && max_u > 0) {
+    auto a = openpayments::make_amount(max_u, w.asset_code, w.asset_scale);
+    if (a) range->second = *a;
+  }
+  if (auto c = openpayments::compare(range->first, range->second); !c || *c > 0)
+    return TipError{503, "not_configured",
+                    "tips are misconfigured: the minimum tip (" + openpayments::format_amount(range->first) +
+                        ") is larger than the maximum (" + openpayments::format_amount(range->second) + ")"};
+  return *range;
+}
+
+std::vector<TipRecord> TipService::list_recent(size_t n) {
+  std::vector<TipRecord> all;
+  (void)store_.view([&](const store::ReadTxn& t) -> Status {
+    t.scan_prefix(table_, "t/", false, [&](std::string_view, std::string_view v) {
+      auto r = from_storage(json::parse(v, nullptr, false));
+      if (r) all.push_back(*r);
+      return true;
+    });
+    return ok_status();
+  });
+  std::sort(all.begin(), all.end(), [](const TipRecord& a, const TipRecord& b) {
+    return a.created_ns != b.created_ns ? a.created_ns > b.created_ns : a.id < b.id;
+  });
+  if (all.size() > n) all.resize(n);
+  for (auto& r : all) release_secrets_copy(r);
+  return all;
 }
 
 bool TipService::rate_limited(const std::string& key, int limit, int& retry_after) {
@@ -341,6 +444,11 @@ Result<CreateResult, TipError> TipService::create(const CreateRequest& req) {
     if (!it->is_boolean()) return TipError{400, "invalid_request", "anonymous must be true or false"};
     anonymous = it->get<bool>();
   }
+  if (anonymous) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!opts_.anonymous_allowed)
+      return TipError{400, "anonymous_not_allowed", "this streamer does not accept anonymous tips; tip with a display name"};
+  }
   std::string stream_id = str(b, "streamId");
   if (stream_id.empty()) stream_id = "default";
   if (!valid_stream_id(stream_id)) return TipError{400, "invalid_stream_id", "invalid streamId"};
@@ -348,6 +456,8 @@ Result<CreateResult, TipError> TipService::create(const CreateRequest& req) {
   auto sw = streamer();
   if (!sw) return sw.error();
   const auto& streamer_wallet = *sw;
+  auto range = accepted_range(streamer_wallet);
+  if (!range) return range.error();
 
   Amount amount;
   if (auto it = b.find("amount"); it != b.end() && !it->is_null()) {
@@ -371,19 +481,11 @@ Result<CreateResult, TipError> TipService::create(const CreateRequest& req) {
   }
   if (amount.asset_code != streamer_wallet.asset_code || amount.asset_scale != streamer_wallet.asset_scale)
     return TipError{400, "asset_mismatch", "the amount must be in " + streamer_wallet.asset_code + " (the streamer's asset)"};
-  auto u = openpayments::units(amount);
-  uint64_t max_units = opts_.max_units;
-  if (max_units == 0) {
-    auto range = default_range(streamer_wallet.asset_code, streamer_wallet.asset_scale);
-    max_units = range ? openpayments::units(range->second).value() : UINT64_MAX;
-  }
-  if (!u || *u < std::max<uint64_t>(1, opts_.min_units) || *u > max_units) {
-    auto lo = openpayments::make_amount(std::max<uint64_t>(1, opts_.min_units), amount.asset_code, amount.asset_scale);
-    auto hi = openpayments::make_amount(max_units, amount.asset_code, amount.asset_scale);
+  auto above = openpayments::compare(amount, range->first), below = openpayments::compare(amount, range->second);
+  if (!above || !below || *above < 0 || *below > 0)
     return TipError{400, "amount_out_of_range",
-                    "the amount must be between " + (lo ? openpayments::format_amount(*lo) : "?") + " and " +
-                        (hi ? openpayments::format_amount(*hi) : "?")};
-  }
+                    "the amount must be between " + openpayments::format_amount(range->first) + " and " +
+                        openpayments::format_amount(range->second)};
 
   // The sender's wallet address, through the client (SSRF guard, dev hosts).
   auto sender = client_.get_wallet_address(openpayments::wallet_address_url(typed));
@@ -536,16 +638,22 @@ void TipService::release_grants(TipRecord& r) {
 }
 
 void TipService::finish(TipRecord r, const std::string& status, const std::string& code, const std::string& message) {
-  // Commit the final state first, then revoke, then forget the tokens.
+  // Commit the final state first; settle() then revokes, notifies and forgets the tokens.
   auto done = transition(r.id, r.status, [&](TipRecord& x) {
     x.status = status;
     x.error_code = code;
     x.error_message = message;
+    x.notify_pending = status == "completed";
   });
   if (!done) return;  // someone else moved it
-  TipRecord rec = *done;
-  log::info("tip settled", {{"tip", rec.id}, {"status", status}, {"code", code}});
-  if (status == "completed" && opts_.on_completed) {
+  log::info("tip settled", {{"tip", done->id}, {"status", status}, {"code", code}});
+  if (status == "completed" && crash_here("completed", done->id)) return;
+  settle(*done);
+}
+
+void TipService::settle(TipRecord rec) {
+  release_grants(rec);  // revocations are idempotent: a repeat after a crash is harmless
+  if (rec.notify_pending && rec.status == "completed" && opts_.on_completed) {
     TipRecord pub = rec;
     release_secrets_copy(pub);
     try {
@@ -554,7 +662,7 @@ void TipService::finish(TipRecord r, const std::string& status, const std::strin
       log::warn("tip: on_completed threw", {{"tip", rec.id}});
     }
   }
-  release_grants(rec);
+  rec.notify_pending = false;
   if (auto st = save(rec); !st) log::warn("tip: cannot clear tokens", {{"tip", rec.id}});
   settled_cv_.notify_all();
 }
@@ -598,7 +706,12 @@ Result<CallbackResult, TipError> TipService::callback(const std::string& id, con
 }
 
 bool TipService::crash_here(const std::string& step, const std::string& id) {
-  if (opts_.crash_after != step) return false;
+  if (crash_step_.empty() || crash_step_ != step) return false;
+  if (crash_kill_) {
+    log::warn("tip: OWNCAST_WM_TEST_CRASH_AFTER: killing the process", {{"tip", id}, {"after", step}});
+    ::kill(::getpid(), SIGKILL);
+    for (;;) ::pause();  // never continue to the next side effect
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     crashed_.insert(id);
@@ -684,9 +797,16 @@ void TipService::process(const std::string& id) {
       }
       break;
     }
+    if (!grant && err.http_status == 401 && err.code == "request_denied")
+      // The approval was verified (finish hash), so the AS refusing to continue means the grant
+      // was already continued: its token was issued but never stored (a crash). finish() cancels
+      // the grant, which revokes that token; nothing can have been paid with it.
+      return finish(r, "failed", "grant_lost",
+                    "the payment permission was lost when the server restarted; nothing was charged, please send the tip again");
     if (!grant || !grant->access_token)
       return finish(r, "failed", "grant_not_issued",
                     "the wallet did not issue the payment permission" + (grant ? std::string() : ": " + err.message()));
+    if (crash_here("continued", id)) return;
     r.op_token = grant->access_token->value;
     r.op_manage = grant->access_token->manage;
     if (grant->continuation) {
@@ -707,6 +827,7 @@ void TipService::process(const std::string& id) {
       if (!r.payment_attempted) {
         r.payment_attempted = true;
         if (auto st = save(r); !st) return;
+        if (crash_here("attempted", id)) return;
       }
       auto op = client_.create_outgoing_payment_from_quote(
           r.sender_resource_server, r.op_token, r.sender_wallet, r.quote_id,
@@ -738,7 +859,9 @@ void TipService::process(const std::string& id) {
       return finish(r, "failed", refused ? "payment_refused" : "wallet_unreachable",
                     "your wallet did not make the payment: " + err.message());
     }
-    // Otherwise it may have been made by an earlier attempt: the receipt decides.
+    // Otherwise it may have been made by an earlier attempt (refused now: the guard): the receipt decides.
+    if (r.outgoing_payment_id.empty())
+      log::info("tip: payment may already exist, checking the receipt", {{"tip", r.id}, {"refusal", err.message()}});
   }
 
   // Verified receipt: the streamer's incoming payment shows the amount.
@@ -752,7 +875,10 @@ void TipService::process(const std::string& id) {
         return finish(r, "failed", "payment_failed", "your wallet could not send the payment (insufficient funds?)");
     }
     auto ip = read_incoming(r);
-    if (ip && *ip && received_enough(**ip, r.amount)) return finish(r, "completed", "", "");
+    if (ip && *ip && received_enough(**ip, r.amount)) {
+      if (crash_here("receipt", id)) return;
+      return finish(r, "completed", "", "");
+    }
     if (timeutil::monotonic_ns() > deadline)
       return finish(r, "failed", "receipt_timeout",
                     "the streamer's wallet did not confirm receipt in time; if you were charged, contact the streamer");
@@ -776,9 +902,9 @@ void TipService::recover() {
       enqueue(r.id);
     } else if (r.status == "awaiting_consent" && quote_expired(r)) {
       finish(r, "expired", "quote_expired", "the quote expired before the payment was approved");
-    } else if (is_final(r.status) && has_secrets(r)) {
-      release_grants(r);
-      (void)save(r);
+    } else if (is_final(r.status) && (has_secrets(r) || r.notify_pending)) {
+      log::info("tip: finishing an interrupted settlement", {{"tip", r.id}, {"status", r.status}});
+      settle(r);
     }
   }
 }
@@ -787,7 +913,7 @@ std::optional<TipRecord> TipService::wait_settled(const std::string& id, int tim
   const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
     auto r = load(id);
-    if (r && is_final(r->status) && !has_secrets(*r)) return *r;
+    if (r && settled(*r)) return *r;
     {
       std::unique_lock<std::mutex> lock(mu_);
       if (crashed_.count(id)) return r ? std::optional<TipRecord>(*r) : std::nullopt;

@@ -8,10 +8,35 @@
 //              processing committed, then a worker continues the grant, stores the token, marks the
 //              payment as attempted, creates the outgoing payment from the quote, stores its id
 //              and verifies receipt (incoming payment receivedAmount >= amount, read with the
-//              streamer's token) -> completed | failed. Grants are then revoked and tokens deleted.
-//   recover()  processing tips are resumed (a second creation from the same quote / grant is
-//              refused by the wallet: the refusal leads to the receipt check, never to a second
-//              debit); awaiting_consent tips past quote expiry -> expired.
+//              streamer's token) -> completed | failed. Grants are then revoked, on_completed runs
+//              and the tokens are deleted.
+//   recover()  processing tips are resumed from their last committed step; awaiting_consent tips
+//              past quote expiry -> expired; final tips whose settling was interrupted (tokens
+//              still stored, on_completed not yet run) are settled.
+//
+// Exactly once. Every side effect is preceded by a commit that lets a restart tell what may have
+// happened. The guard against a second debit is the wallet itself: the outgoing-payment grant's
+// debitAmount limit equals the quote and a quote can be used once, so when a payment may already
+// exist (payment_attempted committed but no id stored) a repeated creation is refused and the
+// streamer's incoming payment (receivedAmount) decides completed, or failed receipt_timeout.
+//
+// Crash points (steps), in order; a crash right after each one is tested (crash_after, or the
+// environment variable OWNCAST_WM_TEST_CRASH_AFTER=<step> for a real SIGKILL of the process):
+//   "processing"          status processing committed (callback), nothing sent yet
+//   "continued"           the AS continued the grant and issued the token, not stored yet. The
+//                         token is lost: a second continue is refused (401 request_denied, the
+//                         grant is finalized), so recovery cancels the grant (revoking the lost
+//                         token) and the tip ends failed "grant_lost", nothing charged. No wallet
+//                         lets a client fetch a lost token again; this window is one round trip.
+//   "token"               access token committed
+//   "attempted"           payment_attempted committed, outgoing payment not yet requested
+//   "payment_unrecorded"  outgoing payment created (debited), its id not stored
+//   "payment"             outgoing payment id committed
+//   "receipt"             receipt verified, completed not yet committed
+//   "completed"           completed committed (notify_pending), grants not yet released and
+//                         on_completed not yet called
+// on_completed is called once per completed tip; only a crash in the instant between its return
+// and the commit that follows can make a restart call it a second time (key on TipRecord::id).
 //
 // Records live in the store table "tips": "t/<id>" -> JSON, "k/<hex sha256(idempotency key)>" -> id.
 #pragma once
@@ -64,6 +89,7 @@ struct TipRecord {
   std::string op_token, op_manage;
   bool payment_attempted = false;
   std::string outgoing_payment_id;
+  bool notify_pending = false;  // completed committed, on_completed not run yet
   std::string consent_url;
   std::string error_code, error_message;
   int64_t created_ns = 0, updated_ns = 0;
@@ -79,8 +105,15 @@ bool is_final(const std::string& status);
 struct TipServiceOptions {
   std::string streamer_wallet;  // wallet address URL receiving tips
   std::function<std::string()> public_url;  // "<scheme>://host[:port]" browsers reach us at
-  uint64_t min_units = 1;        // in the streamer's asset
+  // Accepted amounts (what the streamer receives). min_amount / max_amount are decimal strings in
+  // the streamer's asset ("2.50"), parsed once its wallet (assetCode, assetScale) is known; ""
+  // falls back to min_units / max_units. A value that does not parse (or min > max, max 0) makes
+  // create() answer 503 not_configured naming the value.
+  std::string min_amount;
+  std::string max_amount;
+  uint64_t min_units = 1;        // in the streamer's asset; 0 counts as 1
   uint64_t max_units = 0;        // 0: 100 major units of the streamer's asset
+  bool anonymous_allowed = true;  // false: a tip with "anonymous":true -> 400 anonymous_not_allowed
   int rate_per_ip = 10;          // tips created per minute per client IP (0: off)
   int rate_per_wallet = 10;      // ... per sender wallet (0: off)
   int rate_window_s = 60;
@@ -89,12 +122,19 @@ struct TipServiceOptions {
   int receipt_timeout_ms = 60000;  // then -> failed receipt_timeout
   int max_continue_attempts = 5;
   size_t workers = 4;
-  // Test hook: the worker stops (as if the process died) right after this step:
-  // "processing" (status committed), "token" (access token stored), "payment_unrecorded"
-  // (outgoing payment created but its id not stored), "payment" (id stored).
+  // Test hook: the worker stops (as if the process died) right after this step (see "Crash
+  // points" above). When empty, the environment variable OWNCAST_WM_TEST_CRASH_AFTER is read
+  // once by the constructor: at that step the whole process kills itself with SIGKILL.
   std::string crash_after;
+  // Called for each completed tip (secrets cleared) after its grants were released.
   std::function<void(const TipRecord&)> on_completed;
 };
+
+// The accepted range from decimal strings in the given asset ("" = defaults: 1 minor unit and
+// 100 major units; "0" as minimum = 1 minor unit). Errors ("invalid_tip_range") name the value:
+// not a decimal in this asset, maximum zero, minimum above maximum.
+Result<std::pair<Amount, Amount>> tip_range(const std::string& min_amount, const std::string& max_amount,
+                                            const std::string& asset_code, int asset_scale);
 
 struct TipError {
   int status = 400;
@@ -136,6 +176,13 @@ class TipService {
   // Waits for the workers to leave (an interrupted tip stays processing; recover() resumes it).
   void stop();
 
+  // The streamer's wallet address (cached; fetched on first use). nullopt when unreachable.
+  std::optional<openpayments::WalletAddress> streamer_wallet();
+  // New limits for the next create() (e.g. after the streamer changed them in the admin page).
+  void set_limits(std::string min_amount, std::string max_amount, bool anonymous_allowed);
+  // The newest n tips by creation time, secrets cleared (scans the table).
+  std::vector<TipRecord> list_recent(size_t n);
+
   // For tests: blocks until the tip is final (or the crash_after hook fired for it), up to timeout.
   std::optional<TipRecord> wait_settled(const std::string& id, int timeout_ms);
 
@@ -151,7 +198,10 @@ class TipService {
   void process(const std::string& id);
   bool sleep_ms(int ms);  // false when stopping
   void finish(TipRecord r, const std::string& status, const std::string& code, const std::string& message);
+  // After the final state was committed: revoke grants, on_completed, forget the tokens.
+  void settle(TipRecord r);
   void release_grants(TipRecord& r);
+  Result<std::pair<Amount, Amount>, TipError> accepted_range(const openpayments::WalletAddress& w);
   bool crash_here(const std::string& step, const std::string& id);
   Result<std::optional<openpayments::IncomingPayment>, Error> read_incoming(TipRecord& r);
   bool rate_limited(const std::string& key, int limit, int& retry_after);
@@ -167,6 +217,8 @@ class TipService {
   std::deque<std::string> queue_;
   std::set<std::string> queued_;
   std::set<std::string> crashed_;
+  std::string crash_step_;    // opts_.crash_after, or the environment variable
+  bool crash_kill_ = false;   // true: the step came from the environment -> SIGKILL
   bool stopping_ = false;
   std::vector<std::thread> threads_;
   std::optional<openpayments::WalletAddress> streamer_;

@@ -72,6 +72,15 @@ int Process::wait() {
   return status_;
 }
 
+std::optional<int> Process::wait_exit(int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (running()) {
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return wait();
+}
+
 bool Process::running() {
   if (status_ >= 0 || pid_ <= 0) return false;
   int st = 0;

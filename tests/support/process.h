@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,6 +19,9 @@ class Process {
 
   void signal(int sig);
   int wait();  // exit code, or 128 + signal number
+  // Polls (waitpid WNOHANG) until the process has exited, up to timeout_ms: its wait() result,
+  // or nullopt while it still runs.
+  std::optional<int> wait_exit(int timeout_ms);
   bool running();
   std::string out();  // everything captured so far
   std::string err();

@@ -48,5 +48,9 @@ nlohmann::json Sandbox::failures() { return hook("GET", "/_test/failures"); }
 nlohmann::json Sandbox::state() { return hook("GET", "/_test/state"); }
 void Sandbox::fault(const nlohmann::json& spec) { hook("POST", "/_test/faults", spec); }
 void Sandbox::advance_clock(int seconds) { hook("POST", "/_test/clock", {{"advanceSeconds", seconds}}); }
+void Sandbox::reset(bool keep_keys) { hook("POST", "/_test/reset", {{"keepKeys", keep_keys}}); }
+int64_t Sandbox::balance(const std::string& wallet) {
+  return std::stoll(state()["wallets"][wallet]["balance"].get<std::string>());
+}
 
 }  // namespace wm::test

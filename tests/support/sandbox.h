@@ -1,6 +1,7 @@
 // Starts the Node Open Payments sandbox (tests/op-sandbox/server.mjs) on a free loopback port
 // and talks to its test hooks.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,10 @@ class Sandbox {
   nlohmann::json state();
   void fault(const nlohmann::json& spec);
   void advance_clock(int seconds);
+  // POST /_test/reset: balances, grants, resources, faults, failures, clock back to the start
+  // (registered keys kept unless keep_keys is false).
+  void reset(bool keep_keys = true);
+  int64_t balance(const std::string& wallet);  // minor units, from /_test/state
   nlohmann::json hook(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr);
 
  private:

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <tuple>
 
 #include "openpayments/ssrf.h"
 #include "support/sandbox.h"
@@ -167,7 +168,13 @@ TEST_CASE("tip service: approved tip is paid once, receipt verified, grants rele
 }
 
 TEST_CASE("tip service: a crash after any step, then recover(), pays exactly once", "[tips][sandbox][recovery]") {
-  const std::string step = GENERATE(as<std::string>{}, "processing", "token", "payment_unrecorded", "payment");
+  // name, debited when the worker stops, completes after recover() (else failed grant_lost)
+  using Step = std::tuple<std::string, bool, bool>;
+  const Step s = GENERATE(Step{"processing", false, true}, Step{"continued", false, false}, Step{"token", false, true},
+                          Step{"attempted", false, true}, Step{"payment_unrecorded", true, true},
+                          Step{"payment", true, true}, Step{"receipt", true, true}, Step{"completed", true, true});
+  const std::string step = std::get<0>(s);
+  const bool debited = std::get<1>(s), completes = std::get<2>(s);
   DYNAMIC_SECTION("crash after " << step) {
     Fixture f;
     const int64_t alice0 = f.balance("alice"), streamer0 = f.balance("streamer");
@@ -182,11 +189,11 @@ TEST_CASE("tip service: a crash after any step, then recover(), pays exactly onc
       REQUIRE(cb);
       auto at = svc->wait_settled(id, 10000);
       REQUIRE(at);
-      CHECK(at->status == "processing");
+      CHECK(at->status == (step == "completed" ? "completed" : "processing"));
       svc->stop();
     }  // "process dies"
-    if (step == "payment_unrecorded" || step == "payment") CHECK(f.balance("alice") == alice0 - debit);
-    if (step == "processing" || step == "token") CHECK(f.balance("alice") == alice0);
+    CHECK(f.balance("alice") == alice0 - (debited ? debit : 0));
+    CHECK(f.completed_calls == 0);
 
     // Restart: the store is reopened, the service recovers.
     f.store.reset();
@@ -195,18 +202,39 @@ TEST_CASE("tip service: a crash after any step, then recover(), pays exactly onc
     svc->recover();
     auto done = svc->wait_settled(id, 10000);
     REQUIRE(done);
-    CHECK(done->status == "completed");
     CHECK(no_secrets(*done));
-    CHECK(f.balance("alice") == alice0 - debit);
-    CHECK(f.balance("streamer") == streamer0 + 500);
-    CHECK(f.completed_calls == 1);
-
-    // The wallet holds exactly one outgoing payment: a repeated creation was refused (the guard).
-    CHECK(f.sb.state()["outgoingPayments"].size() == 1);
+    CHECK_FALSE(done->notify_pending);
+    if (completes) {
+      CHECK(done->status == "completed");
+      CHECK(f.balance("alice") == alice0 - debit);
+      CHECK(f.balance("streamer") == streamer0 + 500);
+      CHECK(f.completed_calls == 1);
+      // The wallet holds exactly one outgoing payment: a repeated creation was refused (the guard).
+      CHECK(f.sb.state()["outgoingPayments"].size() == 1);
+    } else {
+      // The continue's token was never stored: a second continue is refused, the grant is
+      // cancelled and nothing is charged.
+      CHECK(done->status == "failed");
+      CHECK(done->error_code == "grant_lost");
+      CHECK(f.balance("alice") == alice0);
+      CHECK(f.balance("streamer") == streamer0);
+      CHECK(f.completed_calls == 0);
+      CHECK(f.sb.state()["outgoingPayments"].empty());
+    }
+    // Every interactive grant was released.
+    const json grants = f.sb.state()["grants"];
+    int interactive = 0;
+    for (const auto& g : grants)
+      if (g["interactive"] == true) {
+        ++interactive;
+        CHECK(g["state"] == "revoked");
+      }
+    CHECK(interactive == 1);
     // A second recovery does nothing more.
     svc->recover();
-    CHECK(svc->wait_settled(id, 1000)->status == "completed");
-    CHECK(f.balance("alice") == alice0 - debit);
+    CHECK(svc->wait_settled(id, 1000)->status == done->status);
+    CHECK(f.balance("alice") == alice0 - (completes ? debit : 0));
+    CHECK(f.completed_calls == (completes ? 1 : 0));
     // Only a second creation refused on purpose may be recorded by the sandbox; no signature errors.
     const json failures = f.sb.failures();
     for (const auto& fl : failures["failures"]) CHECK(fl["kind"] != "signature");
@@ -395,4 +423,120 @@ TEST_CASE("tip service: rate limit per client IP and per wallet", "[tips][sandbo
   auto w = svc.create({Fixture::body(f.sb.wallet("alice")), "", "9.9.9.9"});
   REQUIRE_FALSE(w);
   CHECK(w.error().status == 429);
+}
+
+TEST_CASE("tip service: tip_range parses decimal limits in the streamer's asset", "[tips]") {
+  auto def = tips::tip_range("", "", "EUR", 2);
+  REQUIRE(def);
+  CHECK(def->first.value == "1");
+  CHECK(def->second.value == "10000");
+  auto r = tips::tip_range("2.5", "20", "EUR", 2);
+  REQUIRE(r);
+  CHECK(r->first == Amount{"250", "EUR", 2});
+  CHECK(r->second == Amount{"2000", "EUR", 2});
+  auto zero_min = tips::tip_range("0", "1", "EUR", 2);
+  REQUIRE(zero_min);
+  CHECK(zero_min->first.value == "1");
+  auto xrp = tips::tip_range("0.000000001", "", "XRP", 9);
+  REQUIRE(xrp);
+  CHECK(xrp->first.value == "1");
+  CHECK(xrp->second.value == "100000000000");
+  for (const auto& [lo, hi] : std::vector<std::pair<std::string, std::string>>{
+           {"abc", ""}, {"", "1,5"}, {"1.234", ""}, {"-1", ""}, {"", "0"}, {"5", "4.99"}, {"1e3", ""}}) {
+    INFO(lo << " / " << hi);
+    auto bad = tips::tip_range(lo, hi, "EUR", 2);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == "invalid_tip_range");
+    CHECK_FALSE(bad.error().message.empty());
+  }
+  CHECK(tips::tip_range("5", "4.99", "EUR", 2).error().message.find("5.00 EUR") != std::string::npos);
+  CHECK(tips::tip_range("1.234", "", "EUR", 2).error().message.find("minimum") != std::string::npos);
+}
+
+TEST_CASE("tip service: min/max amounts and anonymous tips follow the options", "[tips][sandbox]") {
+  Fixture f;
+  auto err = [](tips::TipService& svc, const json& b) {
+    auto r = svc.create({b, "", ""});
+    REQUIRE_FALSE(r);
+    return r.error();
+  };
+  SECTION("decimal min and max") {
+    auto o = f.options();
+    o.min_amount = "3";
+    o.max_amount = "4.50";
+    tips::TipService svc(*f.store, *f.client, o);
+    auto low = err(svc, Fixture::body(f.sb.wallet("alice"), "299"));
+    CHECK(low.status == 400);
+    CHECK(low.code == "amount_out_of_range");
+    CHECK(low.message.find("3.00 EUR") != std::string::npos);
+    CHECK(low.message.find("4.50 EUR") != std::string::npos);
+    CHECK(err(svc, Fixture::body(f.sb.wallet("alice"), "451")).code == "amount_out_of_range");
+    CHECK(f.create(svc, Fixture::body(f.sb.wallet("alice"), "300")).amount.value == "300");
+    CHECK(f.create(svc, Fixture::body(f.sb.wallet("alice"), "450")).amount.value == "450");
+    // Changed at run time (admin page): the next create uses the new range.
+    svc.set_limits("", "2", true);
+    CHECK(err(svc, Fixture::body(f.sb.wallet("alice"), "300")).code == "amount_out_of_range");
+    CHECK(f.create(svc, Fixture::body(f.sb.wallet("alice"), "1")).amount.value == "1");
+  }
+  SECTION("a bad value makes create() answer 503 not_configured naming it") {
+    auto o = f.options();
+    o.max_amount = "lots";
+    tips::TipService svc(*f.store, *f.client, o);
+    auto e = err(svc, Fixture::body(f.sb.wallet("alice")));
+    CHECK(e.status == 503);
+    CHECK(e.code == "not_configured");
+    CHECK(e.message.find("maximum") != std::string::npos);
+    CHECK(e.message.find("lots") != std::string::npos);
+    svc.set_limits("10", "5", true);
+    auto inverted = err(svc, Fixture::body(f.sb.wallet("alice")));
+    CHECK(inverted.status == 503);
+    CHECK(inverted.message.find("10.00 EUR") != std::string::npos);
+    svc.set_limits("", "", true);
+    CHECK(svc.create({Fixture::body(f.sb.wallet("alice")), "", ""}));
+  }
+  SECTION("anonymous tips can be refused") {
+    auto o = f.options();
+    o.anonymous_allowed = false;
+    tips::TipService svc(*f.store, *f.client, o);
+    auto b = Fixture::body(f.sb.wallet("alice"));
+    b["anonymous"] = true;
+    auto e = err(svc, b);
+    CHECK(e.status == 400);
+    CHECK(e.code == "anonymous_not_allowed");
+    b["anonymous"] = false;
+    CHECK_FALSE(f.create(svc, b).anonymous);
+    svc.set_limits("", "", true);
+    b["anonymous"] = true;
+    CHECK(f.create(svc, b).anonymous);
+  }
+  SECTION("anonymous tips are accepted by default") {
+    tips::TipService svc(*f.store, *f.client, f.options());
+    auto b = Fixture::body(f.sb.wallet("alice"));
+    b["anonymous"] = true;
+    auto t = f.create(svc, b);
+    CHECK(t.anonymous);
+    CHECK(tips::to_public(t)["displayName"] == "");
+  }
+  SECTION("streamer_wallet() and list_recent()") {
+    tips::TipService svc(*f.store, *f.client, f.options());
+    auto w = svc.streamer_wallet();
+    REQUIRE(w);
+    CHECK(w->asset_code == "EUR");
+    CHECK(w->asset_scale == 2);
+    CHECK(w->id == f.sb.wallet("streamer"));
+    auto a = f.create(svc, Fixture::body(f.sb.wallet("alice"), "100"));
+    auto b = f.create(svc, Fixture::body(f.sb.wallet("alice"), "200"));
+    auto recent = svc.list_recent(10);
+    REQUIRE(recent.size() == 2);
+    CHECK(recent[0].id == b.id);  // newest first
+    CHECK(recent[1].id == a.id);
+    CHECK(no_secrets(recent[0]));
+    CHECK(svc.list_recent(1).size() == 1);
+  }
+  SECTION("an unreachable streamer wallet: streamer_wallet() is empty") {
+    auto o = f.options();
+    o.streamer_wallet = "https://127.0.0.1:" + std::to_string(f.dead_port) + "/streamer";
+    tips::TipService svc(*f.store, *f.client, o);
+    CHECK_FALSE(svc.streamer_wallet());
+  }
 }
