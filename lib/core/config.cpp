@@ -132,6 +132,16 @@ static Status parse_listen(const std::string& s, Config& c) {
   return ok_status();
 }
 
+bool is_decimal_text(std::string_view v) {
+  if (v.size() > 30) return false;
+  size_t dots = 0;
+  for (char ch : v) {
+    if (ch == '.') ++dots;
+    else if (ch < '0' || ch > '9') return false;
+  }
+  return dots <= 1 && (v.empty() || (v.front() != '.' && v.back() != '.'));
+}
+
 std::string default_public_url(const std::string& listen_host, int port) {
   std::string host = listen_host.find(':') != std::string::npos ? "[" + listen_host + "]" : listen_host;
   if (host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
@@ -256,13 +266,7 @@ Result<Config> load_config(const std::vector<std::string>& args, std::vector<std
   c.tip_receipt_timeout_s = static_cast<int>(n);
   for (const char* k : {"tip-min", "tip-max", "announce-min"}) {
     const std::string& v = values[k];
-    bool ok = v.size() <= 30;
-    size_t dots = 0;
-    for (char ch : v) {
-      if (ch == '.') ++dots;
-      else if (ch < '0' || ch > '9') ok = false;
-    }
-    if (!ok || dots > 1 || (!v.empty() && (v.front() == '.' || v.back() == '.')))
+    if (!is_decimal_text(v))
       return Error{"invalid_config", std::string("--") + k + " must be a decimal amount like 2.50, got '" + v + "'"};
   }
   c.tip_min = values["tip-min"];

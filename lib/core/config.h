@@ -2,6 +2,7 @@
 #pragma once
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -64,6 +65,10 @@ const std::vector<OptionInfo>& config_options();
 Result<Config> load_config(const std::vector<std::string>& args, std::vector<std::string>* positional = nullptr);
 
 std::string config_help();
+
+// True for "", "2", "2.50": digits with at most one inner dot, at most 30 characters (amount
+// settings are decimal strings in the streamer's currency; the scale is applied later).
+bool is_decimal_text(std::string_view s);
 
 // "http://<host>:<port>" for a listen address (0.0.0.0 / :: become 127.0.0.1).
 std::string default_public_url(const std::string& listen_host, int port);
