@@ -412,3 +412,75 @@ test('full flow: popup blocked → "Open your wallet in a new tab" fallback → 
     await context.close();
   }
 });
+
+test('remembered wallet: a fresh load is pre-filled from the viewer session; "Forget my wallet" deletes it', async (t) => {
+  await setupFlow();
+  if (flowSkip) { t.skip(flowSkip); return; }
+  const probe = await fetch(`${flow.wm.url}/plugins/wm/viewer-session`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}',
+  });
+  await probe.arrayBuffer();
+  if (probe.status === 404) { t.skip('viewer-session API not wired yet (POST /plugins/wm/viewer-session answered 404)'); return; }
+  await flow.sb.hook('POST', '/_test/reset', { keepKeys: true });
+  const wallet = `${flow.sb.base}/alice`;
+  const sessionApi = `${flow.wm.url}/plugins/wm/viewer-session/`;
+  const isSessionCall = (r, method) => r.url().includes('/plugins/wm/viewer-session') && r.request().method() === method;
+  const widgetFrame = (p) => p.frames().find((x) => x.url().includes('/plugins/wm/widget/'));
+  // Each load below is a new page of the same browser profile, framed by the "Owncast" page on
+  // another site: Chromium denies this third-party frame localStorage and sessionStorage, so
+  // only the sidecar's session (its id in a partitioned cookie) can carry the wallet over.
+  const { context, page, frame } = await openWidget({ path: '/flow' });
+  try {
+    assert.equal(await frame.locator('#wallet-remembered').isHidden(), true, 'nothing remembered yet');
+    assert.equal(await frame.locator('#wallet').inputValue(), '');
+    // First load: the viewer types the wallet and creates a tip (the quote is shown).
+    const created = page.waitForResponse((r) => isSessionCall(r, 'POST'), { timeout: 20000 });
+    await frame.locator('#tiers button.tier').first().click();
+    await frame.locator('#wallet').fill(wallet);
+    await frame.locator('#review').click();
+    await frame.locator('body[data-state="review"]').waitFor({ timeout: 20000 });
+    const createdResp = await created;
+    assert.equal(createdResp.status(), 201);
+    const { id } = await createdResp.json();
+    const stored = await (await fetch(sessionApi + id)).json();
+    assert.equal(stored.walletAddress, wallet, 'the sidecar keeps the wallet');
+    assert.equal(stored.displayName, 'Nova');
+    const storage = await widgetFrame(page).evaluate(() => {
+      try { return window.localStorage.getItem('owncast-wm:wallet'); } catch { return 'denied'; }
+    });
+    await page.close();
+
+    // Fresh load in a new page: the wallet comes back from the session.
+    const page2 = await context.newPage();
+    const reads = [];
+    page2.on('response', (r) => { if (isSessionCall(r, 'GET')) reads.push(r.status()); });
+    await page2.goto(host.origin + '/flow');
+    const frame2 = page2.frameLocator('#action');
+    await frame2.locator('body[data-ready="true"]').waitFor({ timeout: 15000 });
+    assert.deepEqual(reads, [200], `one session read (frame localStorage: ${storage})`);
+    assert.equal(await frame2.locator('#wallet').inputValue(), wallet, 'wallet pre-filled from the session');
+    assert.equal(await frame2.locator('#wallet-remembered').isVisible(), true, '"Forget my wallet" offered');
+    await page2.screenshot({ path: join(out, 'widget-remembered-wallet.png') });
+
+    // "Forget my wallet": gone here and on the sidecar.
+    const deleted = page2.waitForResponse((r) => isSessionCall(r, 'DELETE'));
+    await frame2.locator('#forget-wallet').click();
+    assert.equal((await deleted).status(), 204);
+    assert.equal(await frame2.locator('#wallet').inputValue(), '');
+    assert.equal(await frame2.locator('#wallet-remembered').isHidden(), true);
+    assert.equal((await fetch(sessionApi + id)).status, 404, 'the session is deleted on the sidecar');
+    await page2.close();
+
+    // A third load starts empty and does not even ask.
+    const page3 = await context.newPage();
+    const reads3 = [];
+    page3.on('response', (r) => { if (isSessionCall(r, 'GET')) reads3.push(r.status()); });
+    await page3.goto(host.origin + '/flow');
+    const frame3 = page3.frameLocator('#action');
+    await frame3.locator('body[data-ready="true"]').waitFor({ timeout: 15000 });
+    assert.equal(await frame3.locator('#wallet').inputValue(), '');
+    assert.deepEqual(reads3, []);
+  } finally {
+    await context.close();
+  }
+});

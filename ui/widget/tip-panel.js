@@ -12,6 +12,8 @@
   var MESSAGE_MAX = 280;
   var NAME_MAX = 64;
   var WALLET_KEY = 'owncast-wm:wallet';
+  var SESSION_KEY = 'owncast-wm:viewer-session';
+  var SESSION_TIMEOUT_MS = 5000;
   var FINAL = { completed: 1, denied: 1, failed: 1, expired: 1 };
 
   var params = new URLSearchParams(location.search);
@@ -22,7 +24,7 @@
     title: $('title'), subtitle: $('subtitle'), status: $('status'),
     form: $('tip-form'), tiers: $('tiers'), tiersError: $('tiers-error'),
     amount: $('amount'), amountCurrency: $('amount-currency'), amountHint: $('amount-hint'), amountError: $('amount-error'),
-    wallet: $('wallet'), walletError: $('wallet-error'),
+    wallet: $('wallet'), walletError: $('wallet-error'), remembered: $('wallet-remembered'), forget: $('forget-wallet'),
     name: $('name'), nameError: $('name-error'),
     message: $('message'), messageCount: $('message-count'), messageError: $('message-error'),
     anonymous: $('anonymous'), formError: $('form-error'), review: $('review'),
@@ -111,6 +113,11 @@
   // localStorage may be partitioned or blocked in a third-party iframe: never let it break the panel.
   function storageGet(k) { try { return window.localStorage.getItem(k) || ''; } catch (e) { return ''; } }
   function storageSet(k, v) { try { window.localStorage.setItem(k, v); } catch (e) { /* ignore */ } }
+  function storageRemove(k) { try { window.localStorage.removeItem(k); } catch (e) { /* ignore */ } }
+  // sessionStorage: this tab only, a fallback when localStorage is blocked or cleared.
+  function tabGet(k) { try { return window.sessionStorage.getItem(k) || ''; } catch (e) { return ''; } }
+  function tabSet(k, v) { try { window.sessionStorage.setItem(k, v); } catch (e) { /* ignore */ } }
+  function tabRemove(k) { try { window.sessionStorage.removeItem(k); } catch (e) { /* ignore */ } }
 
   // ---------- small UI helpers ----------
 
@@ -158,6 +165,109 @@
   // ---------- loading ----------
 
   function api(path) { return new URL(path, BASE).href; }
+
+  // ---------- the remembered wallet (viewer session) ----------
+  // In Owncast's third-party iframe, storage is partitioned or denied outright, so after a tip is
+  // created the sidecar keeps {walletAddress, displayName} for a sliding 30 minutes under an
+  // unguessable id. The id lives in a partitioned cookie set by the sidecar (the one thing
+  // browsers keep for third-party frames) and, where they work, in localStorage and
+  // sessionStorage. The plain localStorage copy of the wallet (WALLET_KEY) stays as a fallback.
+  var viewer = { id: '', wallet: '', name: '' };
+
+  // The sidecar sets and renews the cookie (wm_viewer, partitioned); the panel only reads it, and
+  // clears it on "forget" in case the DELETE does not get through.
+  function cookieId() {
+    try {
+      var m = /(?:^|;\s*)wm_viewer=([A-Za-z0-9_-]+)/.exec(document.cookie || '');
+      return m ? m[1] : '';
+    } catch (e) { return ''; }
+  }
+  function cookieClear() {
+    try { document.cookie = 'wm_viewer=; Max-Age=0; Path=/plugins/wm; Secure; SameSite=None; Partitioned'; } catch (e) { /* ignore */ }
+  }
+  function viewerIdGet() {
+    var id = storageGet(SESSION_KEY) || tabGet(SESSION_KEY) || cookieId();
+    return /^[A-Za-z0-9_-]{20,128}$/.test(id) ? id : '';
+  }
+  function viewerIdSet(id) { storageSet(SESSION_KEY, id); tabSet(SESSION_KEY, id); }
+  function viewerIdClear() { storageRemove(SESSION_KEY); tabRemove(SESSION_KEY); }
+  function viewerUrl(id) { return api('viewer-session' + (id ? '/' + encodeURIComponent(id) : '')); }
+
+  function showRemembered() {
+    el.remembered.hidden = !(viewer.id || storageGet(WALLET_KEY));
+  }
+
+  // On load: the wallet (and name) from the session. Never rejects; 404 (expired) is silent.
+  function restoreViewer() {
+    var id = viewerIdGet();
+    if (!id) return Promise.resolve();
+    var typedBefore = el.wallet.value;
+    var ctl = typeof AbortController === 'function' ? new AbortController() : null;
+    var timer = ctl ? window.setTimeout(function () { ctl.abort(); }, SESSION_TIMEOUT_MS) : 0;
+    return fetch(viewerUrl(id), {
+      headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store',
+      signal: ctl ? ctl.signal : undefined
+    })
+      .then(function (r) {
+        if (r.status === 404) { viewerIdClear(); return null; }
+        return r.ok ? r.json() : null;
+      })
+      .then(function (s) {
+        if (!s || typeof s.walletAddress !== 'string' || !s.walletAddress) return;
+        viewer = { id: id, wallet: s.walletAddress, name: typeof s.displayName === 'string' ? s.displayName : '' };
+        // Only if the viewer has not started typing meanwhile.
+        if (el.wallet.value === typedBefore) el.wallet.value = s.walletAddress;
+        if (viewer.name && !el.name.value.trim()) el.name.value = Array.from(viewer.name).slice(0, NAME_MAX).join('');
+      })
+      .catch(function () { /* the sidecar is unreachable: the form still works */ })
+      .then(function () {
+        if (timer) window.clearTimeout(timer);
+        showRemembered();
+      });
+  }
+
+  // After a tip was created: remember this wallet (a new session replaces the previous one).
+  function rememberViewer(wallet, name) {
+    if (viewer.id && viewer.wallet === wallet && viewer.name === name) return;
+    var old = viewer.id;
+    var body = { walletAddress: wallet };
+    if (name) body.displayName = name;
+    fetch(viewerUrl(''), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify(body), credentials: 'same-origin', cache: 'no-store'
+    })
+      .then(function (r) { return r.status === 201 ? r.json() : null; })
+      .then(function (s) {
+        if (!s || typeof s.id !== 'string' || !s.id) return;
+        viewer = { id: s.id, wallet: String(s.walletAddress || wallet), name: typeof s.displayName === 'string' ? s.displayName : '' };
+        viewerIdSet(s.id);
+        if (old && old !== s.id) forgetOnServer(old);
+        showRemembered();
+      })
+      .catch(function () { /* optional */ });
+  }
+
+  // The sidecar also clears the cookie when it holds this session.
+  function forgetOnServer(id) {
+    return fetch(viewerUrl(id), { method: 'DELETE', credentials: 'same-origin', cache: 'no-store', keepalive: true })
+      .catch(function () { /* it expires on its own */ });
+  }
+
+  // "Forget my wallet": here and on the sidecar.
+  function forgetWallet() {
+    var id = viewer.id || viewerIdGet();
+    viewer = { id: '', wallet: '', name: '' };
+    viewerIdClear();
+    cookieClear();
+    storageRemove(WALLET_KEY);
+    el.wallet.value = '';
+    setFieldError(el.wallet, el.walletError, '');
+    showRemembered();
+    el.wallet.focus();
+    say('Your wallet address was forgotten.');
+    if (id) forgetOnServer(id);
+  }
 
   function loadTiers() {
     var url = api('overlay/tip-tiers' + (streamId ? '?streamId=' + encodeURIComponent(streamId) : ''));
@@ -377,6 +487,7 @@
         if (status === 200 || status === 201) {
           if (!data || !data.id || !data.consentUrl) throw new Error('bad answer');
           storageSet(WALLET_KEY, el.wallet.value.trim());
+          rememberViewer(body.senderWalletAddress, body.displayName || '');
           state.tip = data;
           showReview(data);
           return;
@@ -641,6 +752,7 @@
   // under the pointer and swallows the click on "Review tip".
   el.wallet.addEventListener('input', function () { if (!el.walletError.hidden) setFieldError(el.wallet, el.walletError, ''); });
   el.message.addEventListener('input', updateCounter);
+  el.forget.addEventListener('click', forgetWallet);
   el.anonymous.addEventListener('change', function () { el.name.disabled = el.anonymous.checked; });
   el.approve.addEventListener('click', approve);
   el.back.addEventListener('click', function () { reset(true); el.review.focus(); });
@@ -663,8 +775,10 @@
   updateCounter();
   document.body.setAttribute('data-state', 'form');
 
+  showRemembered();
+
   loadStreamTitle();
-  loadTiers().then(function () { document.body.setAttribute('data-ready', 'true'); });
+  Promise.all([loadTiers(), restoreViewer()]).then(function () { document.body.setAttribute('data-ready', 'true'); });
 
   // For tests and debugging (no effect on behaviour).
   window.owncastWmTip = { parseAmount: parseAmount, formatAmount: formatAmount, normalizeWallet: normalizeWallet };
