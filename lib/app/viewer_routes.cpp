@@ -97,7 +97,6 @@ std::string cookie_id(const Request& req) {
   return "";
 }
 
-
 }  // namespace
 
 Result<std::string> normalize_viewer_wallet(std::string_view typed) {

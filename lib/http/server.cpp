@@ -69,6 +69,9 @@ std::optional<nlohmann::json> json_body(const Request& req, Response& res, size_
 std::string redact_path(std::string_view path) {
   static constexpr std::string_view kHook = "/webhooks/owncast/";
   if (path.substr(0, kHook.size()) == kHook) return std::string(kHook) + "<redacted>";
+  // A viewer session id gives access to the viewer's wallet address.
+  static constexpr std::string_view kViewer = "/plugins/wm/viewer-session/";
+  if (path.substr(0, kViewer.size()) == kViewer) return std::string(kViewer) + "<redacted>";
   return std::string(path);
 }
 

@@ -139,4 +139,6 @@ TEST_CASE("http: webhook tokens are redacted from logged paths") {
   CHECK(http::redact_path("/webhooks/owncast/SECRETTOKEN") == "/webhooks/owncast/<redacted>");
   CHECK(http::redact_path("/webhooks/owncast/") == "/webhooks/owncast/<redacted>");
   CHECK(http::redact_path("/healthz") == "/healthz");
+  CHECK(http::redact_path("/plugins/wm/viewer-session/SESSIONID") == "/plugins/wm/viewer-session/<redacted>");
+  CHECK(http::redact_path("/plugins/wm/viewer-session") == "/plugins/wm/viewer-session");
 }
