@@ -1,7 +1,5 @@
 #include "owncast/admin_api.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
 #include <memory>
@@ -10,6 +8,7 @@
 #include "core/assets.h"
 #include "core/crypto.h"
 #include "core/yaml.h"
+#include "owncast/api_client.h"
 
 namespace wm::owncast {
 
@@ -17,68 +16,23 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr size_t kMaxResponse = 8u << 20;
 constexpr const char* kScopes[] = {"HAS_ADMIN_ACCESS", "CAN_SEND_SYSTEM_MESSAGES", "CAN_SEND_MESSAGES"};
 constexpr const char* kWidgetPath = "/plugins/wm/widget/";
 
-size_t collect(char* data, size_t size, size_t n, void* user) {
-  auto* out = static_cast<std::string*>(user);
-  if (out->size() + size * n > kMaxResponse) return 0;  // aborts the transfer
-  out->append(data, size * n);
-  return size * n;
-}
-
-struct Reply {
-  long status = 0;
-  std::string body;
-  std::string redirect;  // Location of a 3xx (never followed: credentials stay with this host)
-};
+using Reply = ApiResponse;
 
 // One Owncast server and one credential: an "Authorization" header value or none.
 class Conn {
  public:
   Conn(std::string base, std::string authorization, int timeout_s)
-      : base_(std::move(base)), authorization_(std::move(authorization)), timeout_s_(timeout_s) {}
+      : client_(ApiClient::with_authorization(std::move(base), std::move(authorization), timeout_s)) {}
 
-  Result<Reply> get(const std::string& path) const { return request(path, nullptr); }
-  Result<Reply> post(const std::string& path, const std::string& body) const { return request(path, &body); }
-  const std::string& base() const { return base_; }
+  Result<Reply> get(const std::string& path) const { return client_.get(path); }
+  Result<Reply> post(const std::string& path, const std::string& body) const { return client_.post_json(path, body); }
+  const std::string& base() const { return client_.base_url(); }
 
  private:
-  Result<Reply> request(const std::string& path, const std::string* body) const {
-    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-    if (!curl) return Error{"owncast_unreachable", "cannot initialise libcurl"};
-    Reply reply;
-    std::string url = base_ + path;
-    curl_slist* headers = curl_slist_append(nullptr, "Accept: application/json");
-    if (!authorization_.empty()) headers = curl_slist_append(headers, ("Authorization: " + authorization_).c_str());
-    if (body) headers = curl_slist_append(headers, "Content-Type: application/json");
-    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> hold(headers, curl_slist_free_all);
-    CURL* c = curl.get();
-    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(std::min(timeout_s_, 5)));
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(timeout_s_));
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply.body);
-    if (body) {
-      curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->data());
-      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body->size()));
-    }
-    CURLcode rc = curl_easy_perform(c);
-    if (rc != CURLE_OK)
-      return Error{"owncast_unreachable", "Owncast at " + base_ + " did not answer: " + curl_easy_strerror(rc)};
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply.status);
-    char* location = nullptr;
-    if (curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location) reply.redirect = location;
-    return reply;
-  }
-
-  std::string base_, authorization_;
-  int timeout_s_;
+  ApiClient client_;
 };
 
 // "http(s)://host[:port][/path]" without user info, query, fragment or blanks; trailing '/' dropped.

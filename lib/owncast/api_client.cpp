@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace wm::owncast {
@@ -18,8 +19,14 @@ size_t collect(char* data, size_t size, size_t n, void* user) {
 }  // namespace
 
 ApiClient::ApiClient(std::string base_url, std::string token, int timeout_s)
-    : base_url_(std::move(base_url)), token_(std::move(token)), timeout_s_(timeout_s) {
+    : base_url_(std::move(base_url)), authorization_(token.empty() ? "" : "Bearer " + token), timeout_s_(timeout_s) {
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+}
+
+ApiClient ApiClient::with_authorization(std::string base_url, std::string authorization, int timeout_s) {
+  ApiClient c(std::move(base_url), "", timeout_s);
+  c.authorization_ = std::move(authorization);
+  return c;
 }
 
 Result<ApiResponse> ApiClient::request(const std::string& method, const std::string& path,
@@ -28,17 +35,15 @@ Result<ApiResponse> ApiClient::request(const std::string& method, const std::str
   if (!curl) return Error{"owncast_unreachable", "cannot initialise libcurl"};
   ApiResponse resp;
   std::string url = base_url_ + path;
-  std::string auth = "Authorization: Bearer " + token_;
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, auth.c_str());
-  headers = curl_slist_append(headers, "Accept: application/json");
+  curl_slist* headers = curl_slist_append(nullptr, "Accept: application/json");
+  if (!authorization_.empty()) headers = curl_slist_append(headers, ("Authorization: " + authorization_).c_str());
   if (body) headers = curl_slist_append(headers, "Content-Type: application/json");
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> hold(headers, curl_slist_free_all);
   CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(std::min(timeout_s_, 5)));
   curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(timeout_s_));
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -53,6 +58,8 @@ Result<ApiResponse> ApiClient::request(const std::string& method, const std::str
   if (rc != CURLE_OK)
     return Error{"owncast_unreachable", "Owncast at " + base_url_ + " did not answer: " + curl_easy_strerror(rc)};
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
+  char* location = nullptr;
+  if (curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location) resp.redirect = location;
   return resp;
 }
 

@@ -11,12 +11,16 @@ namespace wm::owncast {
 struct ApiResponse {
   long status = 0;
   std::string body;
+  std::string redirect;  // Location of a 3xx (never followed: credentials stay with this host)
 };
 
 class ApiClient {
  public:
   ApiClient(std::string base_url, std::string token, int timeout_s = 5);
-  bool configured() const { return !base_url_.empty() && !token_.empty(); }
+  // Any Authorization header value (e.g. "Basic ..." for Owncast's admin API), or "" for none.
+  static ApiClient with_authorization(std::string base_url, std::string authorization, int timeout_s = 5);
+  bool configured() const { return !base_url_.empty() && !authorization_.empty(); }
+  const std::string& base_url() const { return base_url_; }
 
   // GET/POST a path under the base URL. Transport errors: code "owncast_unreachable".
   Result<ApiResponse> get(const std::string& path) const;
@@ -28,7 +32,7 @@ class ApiClient {
 
  private:
   Result<ApiResponse> request(const std::string& method, const std::string& path, const std::string* body) const;
-  std::string base_url_, token_;
+  std::string base_url_, authorization_;
   int timeout_s_;
 };
 
