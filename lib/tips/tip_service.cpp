@@ -347,7 +347,7 @@ Result<std::pair<Amount, Amount>, TipError> TipService::accepted_range(const ope
   return *range;
 }
 
-std::vector<TipRecord> TipService::list_recent(size_t n) {
+std::vector<TipRecord> TipService::load_all() {
   std::vector<TipRecord> all;
   (void)store_.view([&](const store::ReadTxn& t) -> Status {
     t.scan_prefix(table_, "t/", false, [&](std::string_view, std::string_view v) {
@@ -357,6 +357,11 @@ std::vector<TipRecord> TipService::list_recent(size_t n) {
     });
     return ok_status();
   });
+  return all;
+}
+
+std::vector<TipRecord> TipService::list_recent(size_t n) {
+  std::vector<TipRecord> all = load_all();
   std::sort(all.begin(), all.end(), [](const TipRecord& a, const TipRecord& b) {
     return a.created_ns != b.created_ns ? a.created_ns > b.created_ns : a.id < b.id;
   });
@@ -887,15 +892,7 @@ void TipService::process(const std::string& id) {
 }
 
 void TipService::recover() {
-  std::vector<TipRecord> all;
-  (void)store_.view([&](const store::ReadTxn& t) -> Status {
-    t.scan_prefix(table_, "t/", false, [&](std::string_view, std::string_view v) {
-      auto r = from_storage(json::parse(v, nullptr, false));
-      if (r) all.push_back(*r);
-      return true;
-    });
-    return ok_status();
-  });
+  std::vector<TipRecord> all = load_all();
   for (auto& r : all) {
     if (r.status == "processing") {
       log::info("tip: resuming", {{"tip", r.id}});

@@ -188,6 +188,7 @@ class TipService {
 
  private:
   Result<TipRecord, TipError> load(const std::string& id);
+  std::vector<TipRecord> load_all();  // every readable record of the table
   Status save(const TipRecord& r);
   // Applies fn when the stored status equals `from`; returns the stored record after the write.
   Result<TipRecord, Error> transition(const std::string& id, const std::string& from,
