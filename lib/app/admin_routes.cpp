@@ -7,13 +7,13 @@
 #include "analytics/summary.h"
 #include "analytics/support.h"
 #include "analytics/tips_export.h"
+#include "app/op_config.h"
 #include "core/assets.h"
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "openpayments/client.h"
 #include "openpayments/keys.h"
-#include "openpayments/ssrf.h"
 #include "owncast/admin_api.h"
 
 namespace wm::app {
@@ -89,10 +89,8 @@ void error_reply(Response& res, int status, const Error& e) { http::json_error(r
 // A client for lookups that need no signature (wallet address documents), with the same
 // transport rules (SSRF guard, dev hosts, timeout) as the tip client.
 openpayments::Client lookup_client(const Config& c) {
-  openpayments::ClientConfig cc;
-  if (auto hosts = openpayments::parse_dev_hosts(c.op_dev_hosts)) cc.transport.dev_hosts = *hosts;
-  cc.transport.timeout_ms = static_cast<long>(c.op_timeout_s) * 1000;
-  return openpayments::Client(cc);
+  auto cc = op_client_config(c, false);
+  return openpayments::Client(cc ? *cc : openpayments::ClientConfig{});
 }
 
 // A wallet that answered (e.g. 404) or an address we refuse to call is the streamer's input
@@ -292,16 +290,9 @@ void register_admin_routes(http::Server& server, const AdminContext& ctx, const 
                 };
                 if (c.wallet_address.empty()) return fail("not_configured", "set the receiving wallet address first");
                 if (c.key_id.empty() || c.key_file.empty()) return fail("not_configured", "add a client key first");
-                auto key = openpayments::PrivateKey::from_file(c.key_file);
-                if (!key) return fail(key.error().code, key.error().message);
-                openpayments::ClientConfig cc;
-                if (auto hosts = openpayments::parse_dev_hosts(c.op_dev_hosts)) cc.transport.dev_hosts = *hosts;
-                cc.transport.timeout_ms = static_cast<long>(c.op_timeout_s) * 1000;
-                cc.client_wallet_address = openpayments::wallet_address_url(
-                    c.client_wallet_address.empty() ? c.wallet_address : c.client_wallet_address);
-                cc.key_id = c.key_id;
-                cc.key = std::make_shared<const openpayments::PrivateKey>(std::move(*key));
-                openpayments::Client client(cc);
+                auto cc = op_client_config(c, true);
+                if (!cc) return fail(cc.error().code, cc.error().message);
+                openpayments::Client client(*cc);
                 auto w = client.get_wallet_address(openpayments::wallet_address_url(c.wallet_address));
                 if (!w) return fail("wallet_unreachable", w.error().message());
                 openpayments::GrantRequest g;

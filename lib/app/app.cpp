@@ -1,6 +1,7 @@
 #include "app/app.h"
 
 #include "app/admin_routes.h"
+#include "app/op_config.h"
 #include "app/routes.h"
 #include "app/settings.h"
 #include "app/tier_routes.h"
@@ -17,8 +18,6 @@
 #include "core/metrics.h"
 #include "core/timeutil.h"
 #include "openpayments/client.h"
-#include "openpayments/keys.h"
-#include "openpayments/ssrf.h"
 #include "owncast/reconciler.h"
 #include "owncast/service.h"
 #include "store/store.h"
@@ -94,19 +93,13 @@ struct App::Impl {
 
 Result<std::shared_ptr<TipStack>> App::Impl::build_tips(const Config& c) {
   if (c.wallet_address.empty() || c.key_file.empty() || c.key_id.empty()) return std::shared_ptr<TipStack>();
-  auto key = openpayments::PrivateKey::from_file(c.key_file);
-  if (!key) return Error{"invalid_config", "key file: " + key.error().message};
-  auto hosts = openpayments::parse_dev_hosts(c.op_dev_hosts);
-  if (!hosts) return Error{"invalid_config", "--op-dev-hosts: " + hosts.error().message};
-  openpayments::ClientConfig cc;
-  cc.client_wallet_address = openpayments::wallet_address_url(
-      c.client_wallet_address.empty() ? c.wallet_address : c.client_wallet_address);
-  cc.key_id = c.key_id;
-  cc.key = std::make_shared<const openpayments::PrivateKey>(std::move(*key));
-  cc.transport.dev_hosts = *hosts;
-  cc.transport.timeout_ms = static_cast<long>(c.op_timeout_s) * 1000;
+  auto cc = op_client_config(c, true);
+  if (!cc) {
+    if (cc.error().code == "invalid_config") return cc.error();
+    return Error{"invalid_config", "key file: " + cc.error().message};
+  }
   auto stack = std::make_shared<TipStack>();
-  stack->client = std::make_unique<openpayments::Client>(cc);
+  stack->client = std::make_unique<openpayments::Client>(*cc);
   tips::TipServiceOptions to;
   to.streamer_wallet = c.wallet_address;
   to.rate_per_ip = c.tip_rate_ip;
