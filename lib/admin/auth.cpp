@@ -206,6 +206,34 @@ struct AdminAuth::State {
     failures.erase(oldest);
   }
 
+  // While ip waits out its backoff: the 429 to answer. Otherwise nullopt (a stale streak is forgotten).
+  std::optional<AuthError> locked(const std::string& ip, int64_t t) {
+    auto it = failures.find(ip);
+    if (it == failures.end()) return std::nullopt;
+    if (stale(it->second, t)) {
+      failures.erase(it);
+      return std::nullopt;
+    }
+    if (t >= it->second.locked_until_s) return std::nullopt;
+    const int64_t wait = it->second.locked_until_s - t;
+    return AuthError{429, "rate_limited", "Too many failed logins; try again in " + std::to_string(wait) + " seconds.",
+                     static_cast<int>(wait)};
+  }
+
+  // Counts an attempt as a failure before the password is hashed (a success forgets it), so
+  // parallel requests from one IP cannot all slip past the limit while their hashes run.
+  void count_attempt(const std::string& ip, int64_t t) {
+    auto it = failures.find(ip);
+    if (it == failures.end()) {
+      make_room_for_ip(t);
+      it = failures.emplace(ip, LoginFailures{}).first;
+    }
+    auto& f = it->second;
+    ++f.count;
+    f.last_s = t;
+    if (int64_t b = backoff(f.count); b > 0) f.locked_until_s = t + b;
+  }
+
   void remember_basic(const std::string& key, int64_t t) {
     if (basic_cache.size() >= kBasicCacheMax) {
       std::erase_if(basic_cache, [&](const auto& kv) { return kv.second <= t; });
@@ -296,31 +324,12 @@ Result<Session, AuthError> AdminAuth::login(std::string_view client_ip, std::str
   {
     std::lock_guard lock(s_->mu);
     const int64_t t = s_->now();
-    auto it = s_->failures.find(ip);
-    if (it != s_->failures.end() && s_->stale(it->second, t)) {
-      s_->failures.erase(it);
-      it = s_->failures.end();
-    }
-    if (it != s_->failures.end() && t < it->second.locked_until_s) {
-      const int64_t wait = it->second.locked_until_s - t;
-      return auth_error(429, "rate_limited",
-                        "Too many failed logins; try again in " + std::to_string(wait) + " seconds.",
-                        static_cast<int>(wait));
-    }
+    if (auto e = s_->locked(ip, t)) return *e;
     auto current = s_->current_hash();
     if (!current) return auth_error(403, "admin_disabled", kAdminDisabled);
     hash = std::move(*current);
     generation = s_->generation;
-    // Count the attempt as a failure before hashing (a success below forgets it), so parallel
-    // requests from one IP cannot all slip past the limit while their hashes run.
-    if (it == s_->failures.end()) {
-      s_->make_room_for_ip(t);
-      it = s_->failures.emplace(ip, State::LoginFailures{}).first;
-    }
-    auto& f = it->second;
-    ++f.count;
-    f.last_s = t;
-    if (int64_t b = s_->backoff(f.count); b > 0) f.locked_until_s = t + b;
+    s_->count_attempt(ip, t);
   }
 
   const bool ok = password.size() <= s_->opts.max_password_len && verify_password(password, hash);
@@ -420,6 +429,20 @@ bool AdminAuth::check_basic(std::string_view authorization_header) {
   if (!ok || generation != s_->generation) return false;
   s_->remember_basic(key, s_->now());
   return true;
+}
+
+std::optional<AuthError> AdminAuth::begin_attempt(std::string_view client_ip) {
+  const std::string ip(client_ip);
+  std::lock_guard lock(s_->mu);
+  const int64_t t = s_->now();
+  if (auto e = s_->locked(ip, t)) return e;
+  s_->count_attempt(ip, t);
+  return std::nullopt;
+}
+
+void AdminAuth::attempt_succeeded(std::string_view client_ip) {
+  std::lock_guard lock(s_->mu);
+  s_->failures.erase(std::string(client_ip));
 }
 
 bool AdminAuth::csrf_ok(const Session& s, std::string_view header_value) {

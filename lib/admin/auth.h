@@ -93,6 +93,11 @@ class AdminAuth {
   // keyed by SHA-256 of the header so scripts do not pay the scrypt cost per request; the cache
   // is bounded and cleared on password change. Failures are not rate limited here.
   bool check_basic(std::string_view authorization_header);
+  // The login rate limit for passwords that come another way (HTTP Basic): counts one attempt
+  // for client_ip before the check, or returns the 429 rate_limited to answer while that IP waits
+  // out its backoff. attempt_succeeded() then forgets the IP's failures, as a login does.
+  std::optional<AuthError> begin_attempt(std::string_view client_ip);
+  void attempt_succeeded(std::string_view client_ip);
 
   // Constant time; false when either side is empty.
   static bool csrf_ok(const Session& s, std::string_view header_value);

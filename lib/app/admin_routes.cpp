@@ -123,7 +123,16 @@ http::AdminGuard make_admin_guard(admin::AdminAuth& auth, std::function<std::str
     }
     const std::string authz = req.get_header_value("Authorization");
     if (!authz.empty()) {
-      if (auth.check_basic(authz)) return true;
+      // Wrong passwords here count toward the same per-IP backoff as the login form.
+      if (auto limited = auth.begin_attempt(req.remote_addr)) {
+        res.set_header("Retry-After", std::to_string(limited->retry_after));
+        http::json_error(res, 429, limited->code, limited->message);
+        return false;
+      }
+      if (auth.check_basic(authz)) {
+        auth.attempt_succeeded(req.remote_addr);
+        return true;
+      }
       res.set_header("WWW-Authenticate", "Basic realm=\"owncast-wm\", charset=\"UTF-8\"");
       http::json_error(res, 401, "unauthorized", "admin credentials required");
       return false;

@@ -1,10 +1,13 @@
 #include "app/viewer_routes.h"
 
 #include <cctype>
+#include <memory>
 
 #include "core/crypto.h"
+#include "core/rate_limit.h"
 #include "core/timeutil.h"
 #include "openpayments/client.h"
+#include "tips/tip_service.h"
 
 namespace wm::app {
 
@@ -16,7 +19,6 @@ using http::Request;
 using http::Response;
 
 constexpr size_t kMaxWalletChars = 2048;
-constexpr size_t kMaxNameChars = 64;
 const char* kIdPattern = "([A-Za-z0-9_-]{1,128})";
 
 Error bad_wallet(std::string message) { return Error{"invalid_wallet_address", std::move(message)}; }
@@ -33,21 +35,6 @@ bool host_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c
 
 // Printable ASCII without space; '?' and '#' are refused separately (query, fragment).
 bool path_char(char c) { return c > 0x20 && c < 0x7f && c != '\\'; }
-
-size_t utf8_chars(std::string_view s) {
-  size_t n = 0;
-  for (char c : s)
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
-  return n;
-}
-
-bool has_control(std::string_view s) {
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) return true;
-  }
-  return false;
-}
 
 json session_json(const tips::ViewerSession& s) {
   return json{{"id", s.id},
@@ -165,11 +152,16 @@ Result<std::string> normalize_viewer_wallet(std::string_view typed) {
   return out;
 }
 
-void register_viewer_routes(http::Server& server, tips::ViewerSessions& sessions, size_t max_body) {
+void register_viewer_routes(http::Server& server, tips::ViewerSessions& sessions, size_t max_body, int per_minute) {
   tips::ViewerSessions* store = &sessions;
+  auto limiter = std::make_shared<RateLimiter>(60);
 
-  server.post("/plugins/wm/viewer-session", Access::public_, [store, max_body](const Request& req, Response& res) {
+  server.post("/plugins/wm/viewer-session", Access::public_, [store, max_body, limiter, per_minute](const Request& req, Response& res) {
     no_store(res);
+    if (int retry = 0; limiter->limited(req.remote_addr, per_minute, retry)) {
+      res.set_header("Retry-After", std::to_string(retry));
+      return http::json_error(res, 429, "rate_limited", "too many wallet sessions from this address; try again later");
+    }
     auto body = http::json_body(req, res, max_body);
     if (!body) return;
     if (!body->is_object()) return http::json_error(res, 400, "invalid_request", "the body must be a JSON object");
@@ -183,9 +175,10 @@ void register_viewer_routes(http::Server& server, tips::ViewerSessions& sessions
     if (auto n = body->find("displayName"); n != body->end() && !n->is_null()) {
       if (!n->is_string()) return http::json_error(res, 400, "invalid_display_name", "displayName must be a string");
       name = std::string(trim(n->get<std::string>()));
-      if (utf8_chars(name) > kMaxNameChars || has_control(name))
+      if (!tips::valid_display_name(name))
         return http::json_error(res, 400, "invalid_display_name",
-                                "displayName must be at most 64 characters without control characters");
+                                "displayName must be at most " + std::to_string(tips::kMaxDisplayNameChars) +
+                                    " characters without control characters");
     }
     // The wallet address is personal data: never logged here.
     auto s = store->create(std::move(*wallet), std::move(name));

@@ -22,7 +22,12 @@ namespace wm::app {
 // https, userinfo, query, fragment, spaces and control characters, and more than 2048 characters.
 Result<std::string> normalize_viewer_wallet(std::string_view typed);
 
+// Sessions created per minute per client IP (POST beyond it: 429 rate_limited with Retry-After), so
+// one client cannot flood the capped session table and evict everyone else's.
+inline constexpr int kViewerSessionsPerMinute = 20;
+
 // `sessions` must outlive the server (handlers keep a reference).
-void register_viewer_routes(http::Server& server, tips::ViewerSessions& sessions, size_t max_body);
+void register_viewer_routes(http::Server& server, tips::ViewerSessions& sessions, size_t max_body,
+                            int per_minute = kViewerSessionsPerMinute);
 
 }  // namespace wm::app

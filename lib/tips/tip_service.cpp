@@ -20,16 +20,15 @@ using json = nlohmann::json;
 using openpayments::OpError;
 
 constexpr size_t kMaxMessageChars = 280;
-constexpr size_t kMaxDisplayNameChars = 40;
 
-size_t utf8_chars(const std::string& s) {
+size_t utf8_chars(std::string_view s) {
   size_t n = 0;
   for (unsigned char c : s)
     if ((c & 0xC0) != 0x80) ++n;
   return n;
 }
 
-bool has_control(const std::string& s, bool allow_newline) {
+bool has_control(std::string_view s, bool allow_newline) {
   for (unsigned char c : s) {
     if (allow_newline && (c == '\n' || c == '\r' || c == '\t')) continue;
     if (c < 0x20 || c == 0x7F) return true;
@@ -96,6 +95,10 @@ TipError wallet_error(const OpError& e, const std::string& who) {
 }
 
 }  // namespace
+
+bool valid_display_name(std::string_view name) {
+  return utf8_chars(name) <= kMaxDisplayNameChars && !has_control(name, false);
+}
 
 bool is_final(const std::string& s) {
   return s == "completed" || s == "denied" || s == "failed" || s == "expired";
@@ -223,7 +226,7 @@ Result<std::pair<Amount, Amount>> tip_range(const std::string& min_amount, const
 }
 
 TipService::TipService(store::Store& store, openpayments::Client& client, TipServiceOptions opts)
-    : store_(store), client_(client), opts_(std::move(opts)), table_(store.table("tips")) {
+    : store_(store), client_(client), opts_(std::move(opts)), table_(store.table("tips")), rate_(opts_.rate_window_s) {
   crash_step_ = opts_.crash_after;
   if (crash_step_.empty()) {
     if (const char* e = std::getenv("OWNCAST_WM_TEST_CRASH_AFTER"); e && *e) {
@@ -370,24 +373,6 @@ std::vector<TipRecord> TipService::list_recent(size_t n) {
   return all;
 }
 
-bool TipService::rate_limited(const std::string& key, int limit, int& retry_after) {
-  if (limit <= 0) return false;
-  const int64_t now_s = timeutil::monotonic_ns() / 1000000000;
-  std::lock_guard<std::mutex> lock(mu_);
-  if (rate_.size() > 100000) rate_.clear();
-  auto& [start, count] = rate_[key];
-  if (count == 0 || now_s - start >= opts_.rate_window_s) {
-    start = now_s;
-    count = 0;
-  }
-  if (count >= limit) {
-    retry_after = static_cast<int>(std::max<int64_t>(1, start + opts_.rate_window_s - now_s));
-    return true;
-  }
-  ++count;
-  return false;
-}
-
 Result<CreateResult, TipError> TipService::create(const CreateRequest& req) {
   const json& b = req.body;
   if (!b.is_object()) return TipError{400, "invalid_request", "the body must be a JSON object"};
@@ -427,7 +412,7 @@ Result<CreateResult, TipError> TipService::create(const CreateRequest& req) {
   } release{this, idem};
 
   int retry = 0;
-  if (!req.client_ip.empty() && rate_limited("ip/" + req.client_ip, opts_.rate_per_ip, retry))
+  if (!req.client_ip.empty() && rate_.limited("ip/" + req.client_ip, opts_.rate_per_ip, retry))
     return TipError{429, "rate_limited", "too many tips from this address; try again later", retry};
 
   // Input.
@@ -442,8 +427,9 @@ Result<CreateResult, TipError> TipService::create(const CreateRequest& req) {
   const std::string name = str(b, "displayName");
   if (b.contains("displayName") && !b["displayName"].is_null() && !b["displayName"].is_string())
     return TipError{400, "invalid_display_name", "displayName must be a string"};
-  if (utf8_chars(name) > kMaxDisplayNameChars || has_control(name, false))
-    return TipError{400, "invalid_display_name", "displayName must be at most 40 characters without control characters"};
+  if (!valid_display_name(name))
+    return TipError{400, "invalid_display_name", "displayName must be at most " + std::to_string(kMaxDisplayNameChars) +
+                                                     " characters without control characters"};
   bool anonymous = false;
   if (auto it = b.find("anonymous"); it != b.end() && !it->is_null()) {
     if (!it->is_boolean()) return TipError{400, "invalid_request", "anonymous must be true or false"};
@@ -500,7 +486,7 @@ Result<CreateResult, TipError> TipService::create(const CreateRequest& req) {
     return TipError{400, "invalid_wallet_address",
                     "this is not an Open Payments wallet address we can use: " + sender.error().message()};
   }
-  if (rate_limited("wallet/" + sender->id, opts_.rate_per_wallet, retry))
+  if (rate_.limited("wallet/" + sender->id, opts_.rate_per_wallet, retry))
     return TipError{429, "rate_limited", "too many tips from this wallet; try again later", retry};
 
   TipRecord r;
@@ -642,7 +628,7 @@ void TipService::release_grants(TipRecord& r) {
   r.nonce.clear();
 }
 
-void TipService::finish(TipRecord r, const std::string& status, const std::string& code, const std::string& message) {
+bool TipService::finish(TipRecord r, const std::string& status, const std::string& code, const std::string& message) {
   // Commit the final state first; settle() then revokes, notifies and forgets the tokens.
   auto done = transition(r.id, r.status, [&](TipRecord& x) {
     x.status = status;
@@ -650,10 +636,11 @@ void TipService::finish(TipRecord r, const std::string& status, const std::strin
     x.error_message = message;
     x.notify_pending = status == "completed";
   });
-  if (!done) return;  // someone else moved it
+  if (!done) return false;  // someone else moved it
   log::info("tip settled", {{"tip", done->id}, {"status", status}, {"code", code}});
-  if (status == "completed" && crash_here("completed", done->id)) return;
+  if (status == "completed" && crash_here("completed", done->id)) return false;
   settle(*done);
+  return false;
 }
 
 void TipService::settle(TipRecord rec) {
@@ -735,22 +722,51 @@ void TipService::enqueue(const std::string& id) {
   cv_.notify_all();
 }
 
+void TipService::schedule(ReceiptCheck c) {
+  const auto due = std::chrono::steady_clock::now() + std::chrono::milliseconds(c.delay_ms);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;  // stays processing; recover() resumes it at the next start
+    checks_.emplace(due, std::move(c));
+  }
+  cv_.notify_all();  // all: a worker in sleep_ms() shares cv_ and would swallow a single wake-up
+}
+
 void TipService::worker() {
   for (;;) {
     std::string id;
+    std::optional<ReceiptCheck> check;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
-      id = queue_.front();
-      queue_.pop_front();
+      for (;;) {
+        if (stopping_) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (!checks_.empty() && checks_.begin()->first <= now) {
+          check = std::move(checks_.begin()->second);
+          checks_.erase(checks_.begin());
+          id = check->id;
+          break;
+        }
+        if (!queue_.empty()) {
+          id = queue_.front();
+          queue_.pop_front();
+          break;
+        }
+        if (checks_.empty()) {
+          cv_.wait(lock);
+        } else {
+          const auto due = checks_.begin()->first;  // a copy: another worker may erase the entry
+          cv_.wait_until(lock, due);
+        }
+      }
     }
+    bool scheduled = false;
     try {
-      process(id);
+      scheduled = check ? check_receipt(*check) : process(id);
     } catch (const std::exception& e) {
       log::error("tip: worker failed", {{"tip", id}, {"error", e.what()}});
     }
-    {
+    if (!scheduled) {
       std::lock_guard<std::mutex> lock(mu_);
       queued_.erase(id);
     }
@@ -776,9 +792,9 @@ Result<std::optional<openpayments::IncomingPayment>, Error> TipService::read_inc
   return std::optional<openpayments::IncomingPayment>(*ip);
 }
 
-void TipService::process(const std::string& id) {
+bool TipService::process(const std::string& id) {
   auto loaded = load(id);
-  if (!loaded || loaded->status != "processing") return;
+  if (!loaded || loaded->status != "processing") return false;
   TipRecord r = *loaded;
   const bool attempted_before = r.payment_attempted;
 
@@ -797,7 +813,7 @@ void TipService::process(const std::string& id) {
       }
       err = g.error();
       if (err.code == "too_fast" || err.http_status == 0 || err.http_status >= 500) {
-        if (!sleep_ms(std::max(1, err.wait_seconds) * 1000)) return;
+        if (!sleep_ms(std::max(1, err.wait_seconds) * 1000)) return false;
         continue;
       }
       break;
@@ -811,15 +827,15 @@ void TipService::process(const std::string& id) {
     if (!grant || !grant->access_token)
       return finish(r, "failed", "grant_not_issued",
                     "the wallet did not issue the payment permission" + (grant ? std::string() : ": " + err.message()));
-    if (crash_here("continued", id)) return;
+    if (crash_here("continued", id)) return false;
     r.op_token = grant->access_token->value;
     r.op_manage = grant->access_token->manage;
     if (grant->continuation) {
       r.continue_uri = grant->continuation->uri;
       r.continue_token = grant->continuation->token;
     }
-    if (auto st = save(r); !st) return;  // stays processing; recovery retries
-    if (crash_here("token", id)) return;
+    if (auto st = save(r); !st) return false;  // stays processing; recovery retries
+    if (crash_here("token", id)) return false;
   }
 
   // Create the outgoing payment from the quote. The wallet refuses a second creation (the quote is
@@ -831,17 +847,17 @@ void TipService::process(const std::string& id) {
     for (int attempt = 0; attempt < 3 && r.outgoing_payment_id.empty(); ++attempt) {
       if (!r.payment_attempted) {
         r.payment_attempted = true;
-        if (auto st = save(r); !st) return;
-        if (crash_here("attempted", id)) return;
+        if (auto st = save(r); !st) return false;
+        if (crash_here("attempted", id)) return false;
       }
       auto op = client_.create_outgoing_payment_from_quote(
           r.sender_resource_server, r.op_token, r.sender_wallet, r.quote_id,
           nlohmann::ordered_json{{"tipId", r.id}, {"description", "Tip via owncast-wm"}});
       if (op) {
-        if (crash_here("payment_unrecorded", id)) return;
+        if (crash_here("payment_unrecorded", id)) return false;
         r.outgoing_payment_id = op->id;
-        if (auto st = save(r); !st) return;
-        if (crash_here("payment", id)) return;
+        if (auto st = save(r); !st) return false;
+        if (crash_here("payment", id)) return false;
         if (op->failed)
           return finish(r, "failed", "payment_failed",
                         "your wallet could not send the payment (insufficient funds?)");
@@ -850,7 +866,7 @@ void TipService::process(const std::string& id) {
       err = op.error();
       maybe_paid = maybe_paid || attempt > 0 || err.http_status == 0;
       if (err.http_status == 0 || err.http_status >= 500) {
-        if (!sleep_ms(500 * (attempt + 1))) return;
+        if (!sleep_ms(500 * (attempt + 1))) return false;
         continue;
       }
       refused = true;
@@ -869,26 +885,30 @@ void TipService::process(const std::string& id) {
       log::info("tip: payment may already exist, checking the receipt", {{"tip", r.id}, {"refusal", err.message()}});
   }
 
-  // Verified receipt: the streamer's incoming payment shows the amount.
-  const int64_t deadline = timeutil::monotonic_ns() + int64_t{opts_.receipt_timeout_ms} * 1000000;
-  int delay = opts_.poll_first_ms;
-  for (;;) {
-    if (!sleep_ms(delay)) return;
-    if (!r.outgoing_payment_id.empty()) {
-      auto op = client_.get_outgoing_payment(r.outgoing_payment_id, r.op_token);
-      if (op && op->failed)
-        return finish(r, "failed", "payment_failed", "your wallet could not send the payment (insufficient funds?)");
-    }
-    auto ip = read_incoming(r);
-    if (ip && *ip && received_enough(**ip, r.amount)) {
-      if (crash_here("receipt", id)) return;
-      return finish(r, "completed", "", "");
-    }
-    if (timeutil::monotonic_ns() > deadline)
-      return finish(r, "failed", "receipt_timeout",
-                    "the streamer's wallet did not confirm receipt in time; if you were charged, contact the streamer");
-    delay = std::min(opts_.poll_max_ms, delay * 3 / 2 + 1);
+  // Verified receipt: the streamer's incoming payment shows the amount. Checked from a schedule.
+  schedule({id, opts_.poll_first_ms, timeutil::monotonic_ns() + int64_t{opts_.receipt_timeout_ms} * 1000000});
+  return true;
+}
+
+bool TipService::check_receipt(const ReceiptCheck& c) {
+  auto loaded = load(c.id);
+  if (!loaded || loaded->status != "processing") return false;
+  TipRecord r = *loaded;
+  if (!r.outgoing_payment_id.empty()) {
+    auto op = client_.get_outgoing_payment(r.outgoing_payment_id, r.op_token);
+    if (op && op->failed)
+      return finish(r, "failed", "payment_failed", "your wallet could not send the payment (insufficient funds?)");
   }
+  auto ip = read_incoming(r);
+  if (ip && *ip && received_enough(**ip, r.amount)) {
+    if (crash_here("receipt", c.id)) return false;
+    return finish(r, "completed", "", "");
+  }
+  if (timeutil::monotonic_ns() > c.deadline_ns)
+    return finish(r, "failed", "receipt_timeout",
+                  "the streamer's wallet did not confirm receipt in time; if you were charged, contact the streamer");
+  schedule({c.id, std::min(opts_.poll_max_ms, c.delay_ms * 3 / 2 + 1), c.deadline_ns});
+  return true;
 }
 
 void TipService::recover() {

@@ -41,6 +41,7 @@
 // Records live in the store table "tips": "t/<id>" -> JSON, "k/<hex sha256(idempotency key)>" -> id.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -50,11 +51,13 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "core/rate_limit.h"
 #include "core/result.h"
 #include "openpayments/client.h"
 #include "openpayments/money.h"
@@ -101,6 +104,10 @@ Result<TipRecord> from_storage(const nlohmann::json& j);
 // {id, status, amounts:{debitAmount, receiveAmount}, amount, message, displayName, createdAt, updatedAt, error?}
 nlohmann::json to_public(const TipRecord& r);
 bool is_final(const std::string& status);
+// A viewer's display name as tips (and the widget's viewer session) accept it: at most
+// kMaxDisplayNameChars UTF-8 characters, no control characters.
+inline constexpr size_t kMaxDisplayNameChars = 40;
+bool valid_display_name(std::string_view name);
 
 struct TipServiceOptions {
   std::string streamer_wallet;  // wallet address URL receiving tips
@@ -194,18 +201,28 @@ class TipService {
   Result<TipRecord, Error> transition(const std::string& id, const std::string& from,
                                       const std::function<void(TipRecord&)>& fn);
   Result<openpayments::WalletAddress, TipError> streamer();
+  // A receipt check due at a time: workers never sleep through the wait, they take other tips.
+  struct ReceiptCheck {
+    std::string id;
+    int delay_ms = 0;         // the wait that led here; the next one is 1.5x, up to poll_max_ms
+    int64_t deadline_ns = 0;  // monotonic; past it -> failed receipt_timeout
+  };
   void enqueue(const std::string& id);
   void worker();
-  void process(const std::string& id);
+  // Both return true when the tip has a receipt check scheduled (it stays in queued_).
+  bool process(const std::string& id);
+  bool check_receipt(const ReceiptCheck& c);
+  void schedule(ReceiptCheck c);
   bool sleep_ms(int ms);  // false when stopping
-  void finish(TipRecord r, const std::string& status, const std::string& code, const std::string& message);
+  // Commits the final state and settles. Returns false (no more work for the tip), so that
+  // process() and check_receipt() can end with `return finish(...)`.
+  bool finish(TipRecord r, const std::string& status, const std::string& code, const std::string& message);
   // After the final state was committed: revoke grants, on_completed, forget the tokens.
   void settle(TipRecord r);
   void release_grants(TipRecord& r);
   Result<std::pair<Amount, Amount>, TipError> accepted_range(const openpayments::WalletAddress& w);
   bool crash_here(const std::string& step, const std::string& id);
   Result<std::optional<openpayments::IncomingPayment>, Error> read_incoming(TipRecord& r);
-  bool rate_limited(const std::string& key, int limit, int& retry_after);
 
   store::Store& store_;
   openpayments::Client& client_;
@@ -216,7 +233,8 @@ class TipService {
   std::condition_variable cv_;
   std::condition_variable settled_cv_;
   std::deque<std::string> queue_;
-  std::set<std::string> queued_;
+  std::multimap<std::chrono::steady_clock::time_point, ReceiptCheck> checks_;  // by due time
+  std::set<std::string> queued_;  // in queue_, in checks_ or on a worker
   std::set<std::string> crashed_;
   std::string crash_step_;    // opts_.crash_after, or the environment variable
   bool crash_kill_ = false;   // true: the step came from the environment -> SIGKILL
@@ -224,7 +242,7 @@ class TipService {
   std::vector<std::thread> threads_;
   std::optional<openpayments::WalletAddress> streamer_;
   std::set<std::string> idem_in_flight_;
-  std::map<std::string, std::pair<int64_t, int>> rate_;  // key -> (window start s, count)
+  RateLimiter rate_;  // tips created per client IP and per sender wallet
 };
 
 }  // namespace wm::tips

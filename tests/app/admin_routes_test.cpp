@@ -188,6 +188,37 @@ TEST_CASE("app: repeated wrong logins from one address are rate limited") {
   CHECK(r->status == 429);
 }
 
+TEST_CASE("app: wrong HTTP Basic passwords count toward the same per-address backoff") {
+  TempDir dir;
+  RunningApp app(dir.path(), {"--admin-password", kPassword});
+  auto c = app.client();
+  httplib::Headers wrong{{"Authorization", basic_auth("wrong")}};
+  httplib::Headers right{{"Authorization", basic_auth(kPassword)}};
+  // A success forgets earlier failures, as a login does.
+  for (int i = 0; i < 3; ++i) CHECK(c.Get("/plugins/wm/api/settings", wrong)->status == 401);
+  CHECK(c.Get("/plugins/wm/api/settings", right)->status == 200);
+  int unauthorized = 0;
+  int status = 0;
+  std::string body, retry;
+  for (int i = 0; i < 12 && status != 429; ++i) {
+    auto r = c.Get("/plugins/wm/api/settings", wrong);
+    REQUIRE(r);
+    status = r->status;
+    body = r->body;
+    retry = r->get_header_value("Retry-After");
+    if (status == 401) ++unauthorized;
+  }
+  CHECK(unauthorized == 6);  // 5 free failures; the 6th starts the backoff, the 7th waits
+  CHECK(status == 429);
+  CHECK(json::parse(body)["error"]["code"] == "rate_limited");
+  CHECK(std::stoi(retry) >= 1);
+  // While limited the right password is refused too, without hashing, and so is the login form.
+  CHECK(c.Get("/plugins/wm/api/settings", right)->status == 429);
+  auto login = c.Post("/plugins/wm/admin/login", json{{"password", kPassword}}.dump(), "application/json");
+  REQUIRE(login);
+  CHECK(login->status == 429);
+}
+
 TEST_CASE("app: settings pinned by flags are read-only and secrets are never returned") {
   TempDir dir;
   RunningApp app(dir.path(), {"--admin-password", kPassword, "--owncast-url", "http://127.0.0.1:9",

@@ -9,6 +9,7 @@
 
 #include "core/metrics.h"
 #include "core/timeutil.h"
+#include "tips/tip_service.h"
 
 using json = nlohmann::json;
 using namespace wm;
@@ -25,7 +26,7 @@ struct ViewerServer {
   std::thread thread;
   int port = 0;
 
-  ViewerServer() {
+  explicit ViewerServer(int per_minute = 1000) {
     tips::ViewerSessionOptions o;
     auto n = now;
     o.now_ns = [n] { return n->load(); };
@@ -34,7 +35,7 @@ struct ViewerServer {
     sopts.access_log = false;
     sopts.threads = 4;
     server = std::make_unique<http::Server>(sopts, &metrics);
-    app::register_viewer_routes(*server, *sessions, 4096);
+    app::register_viewer_routes(*server, *sessions, 4096, per_minute);
     auto p = server->bind("127.0.0.1", 0);
     REQUIRE(p);
     port = *p;
@@ -156,10 +157,11 @@ TEST_CASE("viewer routes: display names and bodies are validated") {
   auto with_name = [&s](const json& name) {
     return s.post(json{{"walletAddress", "https://wallet.example/alice"}, {"displayName", name}}.dump());
   };
-  std::string sixty_four;
-  for (int i = 0; i < 64; ++i) sixty_four += "\xC3\xA9";  // 64 characters, 128 bytes
-  CHECK(ok_json(with_name(sixty_four), 201)["displayName"] == sixty_four);
-  CHECK(error_code(with_name(sixty_four + "x"), 400) == "invalid_display_name");
+  // The same limit as POST /plugins/wm/tips, so a remembered name is always one a tip accepts.
+  std::string longest;
+  for (size_t i = 0; i < tips::kMaxDisplayNameChars; ++i) longest += "\xC3\xA9";  // 2 bytes each
+  CHECK(ok_json(with_name(longest), 201)["displayName"] == longest);
+  CHECK(error_code(with_name(longest + "x"), 400) == "invalid_display_name");
   CHECK(error_code(with_name("bad\nname"), 400) == "invalid_display_name");
   CHECK(error_code(with_name(7), 400) == "invalid_display_name");
   CHECK(ok_json(with_name("   "), 201)["displayName"].is_null());
@@ -229,4 +231,19 @@ TEST_CASE("viewer routes: normalize_viewer_wallet directly") {
   REQUIRE_FALSE(e);
   CHECK(e.error().code == "invalid_wallet_address");
   CHECK(e.error().message.find("https://") != std::string::npos);
+}
+
+TEST_CASE("viewer routes: creating sessions is rate-limited per client IP") {
+  ViewerServer s(3);
+  std::string id;
+  for (int i = 0; i < 3; ++i) id = ok_json(s.post(R"({"walletAddress":"https://wallet.example/alice"})"), 201)["id"];
+  auto refused = s.post(R"({"walletAddress":"https://wallet.example/bob"})");
+  CHECK(error_code(refused, 429) == "rate_limited");
+  REQUIRE(refused);
+  const int retry = std::stoi(refused->get_header_value("Retry-After"));
+  CHECK(retry >= 1);
+  CHECK(retry <= 60);
+  CHECK(s.sessions->size() == 3);  // nothing stored for the refused one
+  // Reading an existing session is not limited.
+  CHECK(ok_json(s.get(id), 200)["id"] == id);
 }

@@ -531,10 +531,10 @@ test('tips table: hide and unhide a message, resend the announcement, filters, C
 
   // Resend: queued, and the fake Owncast receives one more system message.
   const announced = () => oc.state.messages.filter((m) => m.kind === 'system' && m.body.includes('Nova')).length;
-  const first = await until(async () => announced() || null, 'the first announcement', 20000);
+  const first = await until(async () => announced() || null, 'the first announcement', 60000);
   await row.locator('[data-testid="tip-announce"]').click();
   await until(async () => /queued/i.test(await textOf('toast')), 'the queued toast');
-  await until(async () => announced() > first, 'the resent announcement', 20000);
+  await until(async () => announced() > first, 'the resent announcement', 60000);
 
   // Filters: no failed tips; the CSV link carries the filter.
   await tid('f-status').selectOption('failed');

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <tuple>
 
 #include "openpayments/ssrf.h"
@@ -539,4 +541,46 @@ TEST_CASE("tip service: min/max amounts and anonymous tips follow the options", 
     tips::TipService svc(*f.store, *f.client, o);
     CHECK_FALSE(svc.streamer_wallet());
   }
+}
+
+TEST_CASE("tip service: a worker does not wait for a receipt check; scheduled checks resume after restart",
+          "[tips][sandbox][recovery]") {
+  Fixture f;
+  const int64_t alice0 = f.balance("alice"), bob0 = f.balance("bob"), streamer0 = f.balance("streamer");
+  auto o = f.options();
+  o.workers = 1;
+  o.poll_first_ms = 600000;  // the first receipt check is far away: only scheduled, never due here
+  o.receipt_timeout_ms = 900000;
+  auto svc = std::make_unique<tips::TipService>(*f.store, *f.client, o);
+  auto first = f.create(*svc, Fixture::body(f.sb.wallet("alice")));
+  REQUIRE(svc->callback(first.id, f.decide("accept")));
+  auto second = f.create(*svc, Fixture::body(f.sb.wallet("bob")));
+  REQUIRE(svc->callback(second.id, f.decide("accept")));
+
+  // The only worker paid the first tip, scheduled its receipt check and went on to the second.
+  auto paid = [&](const std::string& id) {
+    auto r = svc->get(id);
+    return r && !r->outgoing_payment_id.empty();
+  };
+  for (int i = 0; i < 400 && !(paid(first.id) && paid(second.id)); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  CHECK(paid(first.id));
+  CHECK(paid(second.id));
+  CHECK(svc->get(first.id)->status == "processing");
+  CHECK(svc->get(second.id)->status == "processing");
+
+  // Stopping abandons the scheduled checks; the tips stay processing and recover() resumes them.
+  svc.reset();
+  svc = f.service();
+  svc->recover();
+  for (const auto& id : {first.id, second.id}) {
+    auto done = svc->wait_settled(id, 10000);
+    REQUIRE(done);
+    CHECK(done->status == "completed");
+  }
+  CHECK(f.balance("alice") == alice0 - std::stoll(first.debit_amount.value));
+  CHECK(f.balance("bob") == bob0 - std::stoll(second.debit_amount.value));
+  CHECK(f.balance("streamer") == streamer0 + 1000);
+  CHECK(f.completed_calls == 2);
+  f.no_failures();
 }

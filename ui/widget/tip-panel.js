@@ -10,7 +10,7 @@
   var POLL_MS = 1500;
   var POLL_GIVE_UP_MS = 20 * 60 * 1000;
   var MESSAGE_MAX = 280;
-  var NAME_MAX = 64;
+  var NAME_MAX = 40;
   var WALLET_KEY = 'owncast-wm:wallet';
   var SESSION_KEY = 'owncast-wm:viewer-session';
   var SESSION_TIMEOUT_MS = 5000;
