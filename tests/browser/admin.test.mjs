@@ -386,6 +386,61 @@ test('setup step 4: theme preview, live announcement preview, saving tip setting
   await shot('setup-complete.png');
 });
 
+test('setup step 4: custom tiers replace the theme in the Tip panel, and a theme brings it back', async (t) => {
+  if (skip) return t.skip(skip);
+  await tid('ct-toggle').click();
+  const rows = page.locator('[data-testid="ct-row"]');
+  // The editor starts from the live tiers (the space theme saved above).
+  const live = await (await fetch(`${wm.url}/plugins/wm/overlay/tip-tiers`)).json();
+  await until(async () => (await rows.count()) === live.tiers.length, 'the live tiers in the editor');
+  assert.equal(await rows.first().locator('[data-testid="ct-name"]').inputValue(), live.tiers[0].name);
+  assert.equal(await textOf('ct-currency'), 'EUR');
+
+  // Down to two tiers, edited; one more added with the keyboard-reachable button.
+  while ((await rows.count()) > 2) await rows.last().locator('[data-testid="ct-remove"]').click();
+  await rows.nth(0).locator('[data-testid="ct-name"]').fill('Tea');
+  await rows.nth(0).locator('[data-testid="ct-emoji"]').fill('🍵');
+  await rows.nth(0).locator('[data-testid="ct-amount"]').fill('2.50');
+  await rows.nth(0).locator('[data-testid="ct-perk"]').fill('');
+  await rows.nth(1).locator('[data-testid="ct-name"]').fill('Cake');
+  await rows.nth(1).locator('[data-testid="ct-emoji"]').fill('');
+  await rows.nth(1).locator('[data-testid="ct-amount"]').fill('4');
+  await rows.nth(1).locator('[data-testid="ct-perk"]').fill('A shout-out');
+  await tid('ct-add').click();
+  assert.equal(await rows.count(), 3);
+  // A bad amount: the server's message names the tier and nothing is saved.
+  await rows.nth(2).locator('[data-testid="ct-name"]').fill('Feast');
+  await rows.nth(2).locator('[data-testid="ct-amount"]').fill('lots');
+  await tid('ct-save').click();
+  await tid('ct-error').waitFor();
+  assert.match(await textOf('ct-error'), /tier 3/);
+  assert.equal((await (await fetch(`${wm.url}/plugins/wm/overlay/tip-tiers`)).json()).theme, 'space');
+  await rows.nth(2).locator('[data-testid="ct-amount"]').fill('10.00');
+  await rows.nth(2).locator('[data-testid="ct-amount"]').press('Enter');
+  await until(async () => !(await tid('ct-live').isHidden()), 'the live note');
+
+  const custom = await (await fetch(`${wm.url}/plugins/wm/overlay/tip-tiers`)).json();
+  assert.equal(custom.source, 'custom');
+  assert.deepEqual(custom.tiers.map((x) => [x.emoji, x.name, x.amount.value, x.perk]),
+    [['🍵', 'Tea', '250', ''], ['', 'Cake', '400', 'A shout-out'], ['', 'Feast', '1000', '']]);
+  // The preview shows the streamer's own tiers; no theme is selected.
+  await until(async () => (await tid('tier-preview').locator('[data-testid="tier-card"]').count()) === 3, 'the custom preview');
+  assert.equal(await page.locator('#theme-grid [aria-checked="true"]').count(), 0);
+  await shot('setup-custom-tiers.png', page, false);
+
+  // They survive a reload of the page.
+  await page.reload();
+  await tid('nav-setup').click();
+  await until(async () => (await rows.count()) === 3 && (await rows.nth(1).locator('[data-testid="ct-name"]').inputValue()) === 'Cake', 'the saved tiers after a reload');
+  assert.equal(await tid('ct').getAttribute('open'), '');
+
+  // Choosing a theme and saving the tip settings replaces them.
+  await tid('theme-space').click();
+  await tid('s-save').click();
+  await until(async () => (await (await fetch(`${wm.url}/plugins/wm/overlay/tip-tiers`)).json()).source === 'theme', 'the theme again');
+  await until(async () => await tid('ct-live').isHidden(), 'the live note gone');
+});
+
 test('settings pinned by flags are read-only with their source', async (t) => {
   if (skip) return t.skip(skip);
   const pinned = await startWm(['--admin-password', 'pinned-password-123', '--wallet-address', `${sb.base}/streamer`,

@@ -2,7 +2,7 @@
 // Settings come from GET /plugins/wm/api/settings; pinned ones (flag, env, config file) are
 // read-only with a note naming their source.
 import { api } from './api.js';
-import { $, el, busy, showError, toast, copyText, decodeEntities } from './dom.js';
+import { $, el, busy, showError, toast, copyText, decodeEntities, minorToDecimal } from './dom.js';
 
 const SETTINGS = '/plugins/wm/api/settings';
 export const THEMES = [
@@ -471,7 +471,9 @@ async function previewTheme(id) {
   const seq = ++previewThemeSeq;
   const box = $('tier-preview');
   try {
-    const set = await api.get('/plugins/wm/tiers/suggest', { theme: id });
+    // The streamer's own tiers are not a theme: show what the Tip panel shows.
+    const set = id === 'custom' ? await api.get('/plugins/wm/overlay/tip-tiers')
+      : await api.get('/plugins/wm/tiers/suggest', { theme: id });
     if (seq !== previewThemeSeq) return;
     box.replaceChildren(...(set.tiers || []).map((t) => el('div', { class: 'tier-card', dataset: { testid: 'tier-card' } },
       el('div', { class: 'tier-top' }, el('span', { 'aria-hidden': 'true' }, t.emoji || ''), el('span', {}, t.name)),
@@ -504,18 +506,87 @@ function onThemeKey(e) {
 }
 
 async function loadTheme() {
-  if (settings.theme) {
-    theme.current = settings.theme.value || 'fun';
-  } else {
-    try {
-      const t = await api.get('/plugins/wm/overlay/tip-tiers');
-      theme.current = t.theme || 'fun';
-    } catch {
-      theme.current = theme.current || 'fun';
-    }
+  let live = null;
+  try {
+    live = await api.get('/plugins/wm/overlay/tip-tiers');
+  } catch {
+    live = null;
   }
+  if (settings.theme) theme.current = settings.theme.value || 'fun';
+  else theme.current = (live && live.theme) || theme.current || 'fun';
   renderThemes();
   previewTheme(theme.chosen || theme.current);
+  loadCustomTiers(live);
+}
+
+// ---------------- step 4: custom tiers ----------------
+
+const CT_MAX = 10;
+let ctSeq = 0;
+
+function ctRow(t = {}) {
+  const id = `ct${++ctSeq}`;
+  const field = (key, label, attrs, value) => el('div', { class: `ct-${key}` },
+    el('label', { for: `${id}-${key}` }, label),
+    el('input', { id: `${id}-${key}`, type: 'text', autocomplete: 'off', value: value || '', dataset: { ct: key, testid: `ct-${key}` }, ...attrs }));
+  return el('div', { class: 'ct-row', dataset: { testid: 'ct-row' } },
+    field('emoji', 'Emoji', { maxlength: '8' }, t.emoji),
+    field('name', 'Name', { maxlength: '40', required: true }, t.name),
+    field('amount', 'Amount', { inputmode: 'decimal', placeholder: 'e.g. 5.00', required: true }, t.amount),
+    field('perk', 'Perk (optional)', { maxlength: '120' }, t.perk),
+    el('button', { type: 'button', class: 'btn btn-ghost btn-tiny', 'aria-label': 'Remove this tier', dataset: { ctRemove: '', testid: 'ct-remove' } }, 'Remove'));
+}
+
+function ctSync() {
+  const rows = $('ct-rows').childElementCount;
+  $('ct-add').disabled = rows >= CT_MAX;
+  $('ct-save').disabled = rows === 0;
+}
+
+// The live set (GET /overlay/tip-tiers): custom tiers fill the editor; otherwise it starts from
+// the theme's tiers, so the streamer edits something sensible instead of an empty form.
+function loadCustomTiers(live) {
+  if (!live || !Array.isArray(live.tiers)) return;
+  $('ct-currency').textContent = live.currency || '…';
+  const custom = live.source === 'custom';
+  const note = $('ct-live');
+  note.hidden = !custom;
+  note.textContent = custom ? 'Your own tiers are live in the Tip panel.' : '';
+  if (custom) $('ct').open = true;
+  const rows = live.tiers.map((t) => ctRow({
+    emoji: t.emoji, name: t.name, perk: t.perk,
+    amount: t.amount ? minorToDecimal(t.amount.value, t.amount.assetScale) : '',
+  }));
+  $('ct-rows').replaceChildren(...rows);
+  ctSync();
+}
+
+async function onCustomSave() {
+  const err = $('ct-error');
+  showError(err, null);
+  const custom = [...$('ct-rows').querySelectorAll('.ct-row')].map((row) => {
+    const v = (key) => row.querySelector(`[data-ct="${key}"]`).value.trim();
+    const t = { name: v('name'), amount: v('amount') };
+    if (v('emoji')) t.emoji = v('emoji');
+    if (v('perk')) t.perk = v('perk');
+    return t;
+  });
+  await busy($('ct-save'), async () => {
+    try {
+      const set = await api.post('/plugins/wm/tiers', { custom });
+      theme.current = set.theme || 'custom';
+      theme.chosen = null;
+      renderThemes();
+      loadCustomTiers({ ...set, source: 'custom' });
+      previewTheme('custom');
+      toast('Your tiers are live in the Tip panel');
+    } catch (ex) {
+      showError(err, ex.message);
+      const m = /tier (\d+)/.exec(ex.message);
+      const row = m && $('ct-rows').children[Number(m[1]) - 1];
+      if (row) row.querySelector('input[required]')?.focus();
+    }
+  });
 }
 
 function schedulePreview() {
@@ -579,6 +650,7 @@ async function onTipsSave(e) {
       }
       if (newTheme) theme.current = newTheme;
       theme.chosen = null;
+      if (newTheme) loadTheme();  // the theme replaced any custom tiers
       tipsSaved = true;
       saved.textContent = Object.keys(patch).length || newTheme ? '✓ Saved' : '✓ Nothing changed';
       await loadSettings();
@@ -611,6 +683,27 @@ function wire() {
     if (b && !b.disabled) chooseTheme(b.dataset.theme, false);
   });
   $('theme-grid').addEventListener('keydown', onThemeKey);
+  $('ct-add').addEventListener('click', () => {
+    if ($('ct-rows').childElementCount >= CT_MAX) return;
+    const row = ctRow();
+    $('ct-rows').append(row);
+    ctSync();
+    row.querySelector('[data-ct="name"]').focus();
+  });
+  $('ct-rows').addEventListener('click', (e) => {
+    const b = e.target.closest('[data-ct-remove]');
+    if (!b) return;
+    b.closest('.ct-row').remove();
+    ctSync();
+    $('ct-add').focus();
+  });
+  $('ct-save').addEventListener('click', onCustomSave);
+  $('ct-rows').addEventListener('keydown', (e) => {
+    // Enter in a tier field saves the tiers, not the surrounding tip settings form.
+    if (e.key !== 'Enter' || !e.target.matches('input')) return;
+    e.preventDefault();
+    onCustomSave();
+  });
   $('s-template').addEventListener('input', schedulePreview);
   $('tips-form').addEventListener('submit', onTipsSave);
   $('tips-form').addEventListener('input', (e) => {
