@@ -86,6 +86,12 @@ int64_t now_ns() { return timeutil::now_ns(); }
 
 void error_reply(Response& res, int status, const Error& e) { http::json_error(res, status, e.code, e.message); }
 
+// 200 with every "display" amount in the streamer's currency style.
+void styled_reply(Response& res, json out, const AdminContext& ctx) {
+  if (ctx.currency_style) openpayments::restyle_displays(out, ctx.currency_style());
+  http::json_reply(res, 200, out);
+}
+
 // A client for lookups that need no signature (wallet address documents), with the same
 // transport rules (SSRF guard, dev hosts, timeout) as the tip client.
 openpayments::Client lookup_client(const Config& c) {
@@ -430,7 +436,7 @@ void register_admin_routes(http::Server& server, const AdminContext& ctx, const 
                }
                auto list = analytics::list_tips(*ctx.store, f);
                if (!list) return error_reply(res, 400, list.error());
-               http::json_reply(res, 200, *list);
+               styled_reply(res, std::move(*list), ctx);
              }));
 
   server.post(R"(/plugins/wm/api/tips/([A-Za-z0-9_-]{1,64})/hide)", Access::admin,
@@ -463,7 +469,7 @@ void register_admin_routes(http::Server& server, const AdminContext& ctx, const 
                const std::string tf = req.has_param("timeframe") ? req.get_param_value("timeframe") : "last_7d";
                auto s = analytics::summary(*ctx.store, req.get_param_value("streamId"), tf, now_ns());
                if (!s) return error_reply(res, 400, s.error());
-               http::json_reply(res, 200, *s);
+               styled_reply(res, std::move(*s), ctx);
              }));
 
   server.get("/plugins/wm/leaderboard", Access::public_, [ctx](const Request& req, Response& res) {
@@ -472,7 +478,7 @@ void register_admin_routes(http::Server& server, const AdminContext& ctx, const 
     const std::string period = req.has_param("period") ? req.get_param_value("period") : "stream";
     auto l = analytics::leaderboard(*ctx.store, period, now_ns(), ctx.live_stream_session());
     if (!l) return error_reply(res, 400, l.error());
-    http::json_reply(res, 200, *l);
+    styled_reply(res, std::move(*l), ctx);
   });
 }
 

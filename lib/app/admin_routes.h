@@ -17,6 +17,7 @@
 #include "http/auth.h"
 #include "http/server.h"
 #include "owncast/service.h"
+#include "openpayments/money.h"
 #include "store/store.h"
 #include "tips/tip_service.h"
 
@@ -40,6 +41,8 @@ struct AdminContext {
   std::function<Result<std::string>(const std::string& tmpl)> preview;
   // The Owncast stream session live now ("" when offline), for the leaderboard's "stream" period.
   std::function<std::string()> live_stream_session;
+  // How "display" amounts read in analytics, the leaderboard and the tips list (currency-display).
+  std::function<openpayments::CurrencyStyle()> currency_style;
 };
 
 // Session cookie (+CSRF for state changes) or HTTP Basic. Adds the admin security headers.

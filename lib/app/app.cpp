@@ -69,6 +69,9 @@ struct App::Impl {
     std::lock_guard<std::mutex> lock(live_mu);
     return cfg;
   }
+  openpayments::CurrencyStyle currency_style() const {
+    return openpayments::parse_currency_style(current().currency_display).value_or(openpayments::CurrencyStyle::code);
+  }
   std::string url() const {
     std::lock_guard<std::mutex> lock(live_mu);
     return public_url;
@@ -185,7 +188,9 @@ Status App::Impl::announce(const tips::TipRecord& t, bool force) {
   notify::Vars v;
   v.name = t.display_name;
   v.anonymous = t.anonymous;
-  v.amount = openpayments::format_amount(t.amount);
+  v.amount = openpayments::restyle_display(openpayments::format_amount(t.amount),
+                                           openpayments::parse_currency_style(c.currency_display)
+                                               .value_or(openpayments::CurrencyStyle::code));
   v.message = analytics::is_hidden(*store, t.id) ? std::string() : t.message;
   v.title = service->stream_state().title;
   const std::string tmpl = c.announce_template.empty() ? std::string(notify::kDefaultTemplate) : c.announce_template;
@@ -270,6 +275,7 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
     if (!w) return std::nullopt;
     return std::make_pair(w->asset_code, w->asset_scale);
   };
+  tiers.currency_style = [raw] { return raw->currency_style(); };
   register_tier_routes(*d->server, *d->store, tiers);
 
   TipRouteConfig tip_routes;
@@ -292,10 +298,11 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   ac.reconfigure = [raw] { return raw->reconfigure(); };
   ac.tips = [raw] { return raw->tip_service(); };
   ac.announce = [raw](const tips::TipRecord& t) { return raw->announce(t, true); };
+  ac.currency_style = [raw] { return raw->currency_style(); };
   ac.preview = [raw](const std::string& tmpl) -> Result<std::string> {
     notify::Vars v;
     v.name = "Ann";
-    v.amount = "5.00 EUR";
+    v.amount = openpayments::restyle_display("5.00 EUR", raw->currency_style());
     v.message = "Great stream!";
     v.title = raw->service->stream_state().title;
     return notify::render_template(tmpl.empty() ? notify::kDefaultTemplate : std::string_view(tmpl), v);

@@ -61,6 +61,9 @@ Status apply(Config& c, const std::string& key, const std::string& v) {
   } else if (key == "anonymous-tips") {
     if (v != "on" && v != "off") return invalid(key, "must be on or off");
     c.anonymous_tips = v == "on";
+  } else if (key == "currency-display") {
+    if (v != "code" && v != "symbol") return invalid(key, "must be code or symbol");
+    c.currency_display = v;
   } else {
     return Error{"invalid_setting", "unknown setting '" + key + "'"};
   }
@@ -79,6 +82,7 @@ std::string value_of(const Config& c, const std::string& key) {
   if (key == "announce-min") return c.announce_min;
   if (key == "announce-template") return c.announce_template;
   if (key == "anonymous-tips") return c.anonymous_tips ? "on" : "off";
+  if (key == "currency-display") return c.currency_display;
   return {};
 }
 
@@ -100,7 +104,7 @@ std::map<std::string, std::string> read_stored(const store::Store& store) {
 const std::vector<std::string>& editable_settings() {
   static const std::vector<std::string> keys = {
       "wallet-address", "key-id",  "key-file",     "owncast-url",       "owncast-token",
-      "tip-min",        "tip-max", "announce-min", "announce-template", "anonymous-tips"};
+      "tip-min",        "tip-max", "announce-min", "announce-template", "anonymous-tips", "currency-display"};
   return keys;
 }
 

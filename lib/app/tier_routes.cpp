@@ -86,6 +86,16 @@ void cors(Response& res) {
 }
 
 // POST /plugins/wm/tiers after the admin check.
+openpayments::CurrencyStyle style_of(const TierConfig& cfg) {
+  return cfg.currency_style ? cfg.currency_style() : openpayments::CurrencyStyle::code;
+}
+
+// 200 with every "display" amount in the streamer's currency style.
+void styled_reply(Response& res, json out, const TierConfig& cfg) {
+  openpayments::restyle_displays(out, style_of(cfg));
+  http::json_reply(res, 200, out);
+}
+
 void post_tiers(const Request& req, Response& res, store::Store& store, const TierConfig& cfg) {
   auto body = http::json_body(req, res, cfg.max_body);
   if (!body) return;
@@ -131,7 +141,7 @@ void post_tiers(const Request& req, Response& res, store::Store& store, const Ti
     json out = tips::to_json(*set);
     out["streamId"] = *stream;
     out["source"] = "custom";
-    return http::json_reply(res, 200, out);
+    return styled_reply(res, out, cfg);
   }
 
   if (theme.empty()) theme = "fun";
@@ -145,7 +155,7 @@ void post_tiers(const Request& req, Response& res, store::Store& store, const Ti
   out["streamId"] = *stream;
   out["source"] = "theme";
   if (!segment.empty()) out["viewerSegment"] = segment;
-  http::json_reply(res, 200, out);
+  styled_reply(res, out, cfg);
 }
 
 }  // namespace
@@ -189,7 +199,7 @@ void register_tier_routes(http::Server& server, store::Store& store, TierConfig 
     auto set = tips::generate(theme, cur->code, cur->scale, range->first, range->second);
     if (!set) return fail(res, set.error());
     res.set_header("Cache-Control", "no-store");
-    http::json_reply(res, 200, tips::to_json(*set));
+    styled_reply(res, tips::to_json(*set), cfg);
   });
 
   server.post("/plugins/wm/tiers", Access::admin, [&store, current](const Request& req, Response& res) {
@@ -212,7 +222,8 @@ void register_tier_routes(http::Server& server, store::Store& store, TierConfig 
     json out = tips::to_json(resolved->set);
     out["streamId"] = *stream;
     out["source"] = resolved->source;
-    http::json_reply(res, 200, out);
+    out["currencyDisplay"] = style_of(cfg) == openpayments::CurrencyStyle::symbol ? "symbol" : "code";
+    styled_reply(res, out, cfg);
   });
 }
 

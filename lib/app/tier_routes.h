@@ -11,6 +11,7 @@
 
 #include "http/auth.h"
 #include "http/server.h"
+#include "openpayments/money.h"
 #include "store/store.h"
 
 namespace wm::app {
@@ -24,6 +25,8 @@ struct TierConfig {
   // When set and it returns a value: the streamer wallet's {assetCode, assetScale}, which then
   // replaces asset_code/asset_scale (the wallet can be configured at run time).
   std::function<std::optional<std::pair<std::string, int>>()> wallet_currency;
+  // How "display" strings read (the currency-display setting); unset: "5.00 EUR".
+  std::function<openpayments::CurrencyStyle()> currency_style;
 };
 
 // `store` must outlive the server (handlers keep a reference).

@@ -46,6 +46,8 @@ const std::vector<OptionInfo>& config_options() {
        "chat announcement template with {name} {amount} {message} {title}"},
       {"announce-min", "OWNCAST_WM_ANNOUNCE_MIN", "", "tips below this decimal amount are not announced"},
       {"anonymous-tips", "OWNCAST_WM_ANONYMOUS_TIPS", "on", "on | off: viewers may tip anonymously"},
+      {"currency-display", "OWNCAST_WM_CURRENCY_DISPLAY", "code",
+       "code | symbol: amounts shown as 5.00 EUR or as €5.00 (known currencies)"},
       {"admin-session-idle", "OWNCAST_WM_ADMIN_SESSION_IDLE", "1800", "admin session idle timeout in seconds"},
   };
   return opts;
@@ -277,6 +279,9 @@ Result<Config> load_config(const std::vector<std::string>& args, std::vector<std
   const std::string& an = values["anonymous-tips"];
   if (an != "on" && an != "off") return Error{"invalid_config", "--anonymous-tips must be on or off, got '" + an + "'"};
   c.anonymous_tips = an == "on";
+  c.currency_display = values["currency-display"];
+  if (c.currency_display != "code" && c.currency_display != "symbol")
+    return Error{"invalid_config", "--currency-display must be code or symbol, got '" + c.currency_display + "'"};
   if (!parse_int(values["admin-session-idle"], 60, 604800, n))
     return Error{"invalid_config", "--admin-session-idle must be 60-604800 seconds"};
   c.admin_session_idle_s = static_cast<int>(n);

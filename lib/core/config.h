@@ -45,6 +45,7 @@ struct Config {
   std::string announce_template;     // "" = notify::kDefaultTemplate
   std::string announce_min;          // decimal string; smaller tips are not announced ("" = all)
   bool anonymous_tips = true;        // viewers may tip anonymously
+  std::string currency_display = "code";  // "code" (5.00 EUR) | "symbol" (€5.00)
   int admin_session_idle_s = 1800;   // admin session idle timeout
 
   // Which settings came from a flag, env var or file (not defaults): name -> source.

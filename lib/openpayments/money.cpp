@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 namespace wm::openpayments {
 namespace {
@@ -101,13 +102,77 @@ Result<int> compare(const Amount& a, const Amount& b) {
 
 std::string format_amount(const Amount& a) {
   auto u = units(a);
-  std::string digits = u ? std::to_string(*u) : "?";
-  size_t scale = a.asset_scale;
-  if (u && scale > 0) {
-    if (digits.size() <= scale) digits.insert(0, scale + 1 - digits.size(), '0');
-    digits.insert(digits.size() - scale, ".");
+  if (!u) return "? " + a.asset_code;
+  // Appends only: GCC 12 at -O3 reports false stringop-overflow errors for insert() here.
+  const std::string digits = std::to_string(*u);
+  const size_t scale = a.asset_scale;
+  std::string out;
+  out.reserve(digits.size() + scale + 3 + a.asset_code.size());
+  if (scale > 0) {
+    if (digits.size() <= scale) {
+      out.append("0.");
+      out.append(scale - digits.size(), '0');
+      out.append(digits);
+    } else {
+      out.append(digits, 0, digits.size() - scale);
+      out.push_back('.');
+      out.append(digits, digits.size() - scale, scale);
+    }
+  } else {
+    out.append(digits);
   }
-  return digits + " " + a.asset_code;
+  out.push_back(' ');
+  out.append(a.asset_code);
+  return out;
+}
+
+std::optional<CurrencyStyle> parse_currency_style(std::string_view text) {
+  if (text == "code") return CurrencyStyle::code;
+  if (text == "symbol") return CurrencyStyle::symbol;
+  return std::nullopt;
+}
+
+std::string_view currency_symbol(std::string_view code) {
+  // Symbols a viewer reads without doubt. Where several currencies share "$", "kr" or "¥", the
+  // common disambiguated prefix is used (CA$, A$, ...) and "$" / "¥" stay with USD / JPY.
+  static constexpr std::pair<std::string_view, std::string_view> kSymbols[] = {
+      {"USD", "$"},   {"EUR", "€"},  {"GBP", "£"},   {"JPY", "¥"},  {"CNY", "CN¥"}, {"INR", "₹"},
+      {"KRW", "₩"},   {"BRL", "R$"}, {"CAD", "CA$"}, {"AUD", "A$"}, {"NZD", "NZ$"}, {"MXN", "MX$"},
+      {"HKD", "HK$"}, {"SGD", "S$"}, {"ILS", "₪"},   {"NGN", "₦"},  {"PHP", "₱"},   {"THB", "฿"},
+      {"TRY", "₺"},   {"UAH", "₴"},  {"VND", "₫"},   {"PLN", "zł"}, {"ZAR", "R"},   {"KES", "KSh"},
+      {"BTC", "₿"},
+  };
+  for (const auto& [c, sym] : kSymbols)
+    if (c == code) return sym;
+  return {};
+}
+
+std::string restyle_display(std::string_view display, CurrencyStyle style) {
+  if (style == CurrencyStyle::code) return std::string(display);
+  const size_t space = display.rfind(' ');
+  if (space == std::string_view::npos || space == 0) return std::string(display);
+  const std::string_view number = display.substr(0, space);
+  const std::string_view sym = currency_symbol(display.substr(space + 1));
+  if (sym.empty() || number.find_first_not_of("0123456789.") != std::string_view::npos) return std::string(display);
+  std::string out;
+  out.reserve(sym.size() + number.size());
+  out.append(sym);
+  out.append(number);
+  return out;
+}
+
+void restyle_displays(nlohmann::json& j, CurrencyStyle style) {
+  if (style == CurrencyStyle::code) return;
+  if (j.is_array()) {
+    for (auto& v : j) restyle_displays(v, style);
+  } else if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (it.key() == "display" && it->is_string())
+        *it = restyle_display(it->get_ref<const std::string&>(), style);
+      else
+        restyle_displays(*it, style);
+    }
+  }
 }
 
 }  // namespace wm::openpayments

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,5 +34,18 @@ Result<int> compare(const Amount& a, const Amount& b);  // -1, 0, 1
 
 // "12.34 EUR" for value 1234 at scale 2; all scale digits kept ("5.00 USD", "0.000000001 XRP").
 std::string format_amount(const Amount& amount);
+
+// How amounts are shown to people (the streamer's "currency display" setting).
+enum class CurrencyStyle { code, symbol };
+// "code" / "symbol"; anything else -> nullopt.
+std::optional<CurrencyStyle> parse_currency_style(std::string_view text);
+// The symbol of a well-known currency ("€" for EUR, "US$"-style prefixes where "$" is shared),
+// or "" when it has none (the code is shown then).
+std::string_view currency_symbol(std::string_view asset_code);
+// format_amount's "12.34 EUR" -> "€12.34" for CurrencyStyle::symbol when EUR has a symbol;
+// anything else (code style, unknown currency, not that shape) comes back unchanged.
+std::string restyle_display(std::string_view display, CurrencyStyle style);
+// Every string member named "display", at any depth, restyled (API answers at the HTTP edge).
+void restyle_displays(nlohmann::json& j, CurrencyStyle style);
 
 }  // namespace wm::openpayments

@@ -219,6 +219,34 @@ TEST_CASE("app: wrong HTTP Basic passwords count toward the same per-address bac
   CHECK(login->status == 429);
 }
 
+TEST_CASE("app: the currency-display setting turns amounts into symbols in tiers and previews") {
+  TempDir dir;
+  RunningApp app(dir.path(), {"--admin-password", kPassword});
+  auto c = app.client();
+  httplib::Headers h{{"Authorization", basic_auth(kPassword)}};
+  auto tiers = parse(c.Get("/plugins/wm/overlay/tip-tiers"), 200);
+  CHECK(tiers["currencyDisplay"] == "code");
+  CHECK(tiers["tiers"][0]["display"].get<std::string>().find(" EUR") != std::string::npos);
+
+  auto bad = parse(c.Put("/plugins/wm/api/settings", h, json{{"currency-display", "emoji"}}.dump(), "application/json"), 400);
+  CHECK(bad["error"]["message"].get<std::string>().find("currency-display") != std::string::npos);
+  auto ok = parse(c.Put("/plugins/wm/api/settings", h, json{{"currency-display", "symbol"}}.dump(), "application/json"), 200);
+  CHECK(ok["settings"]["currency-display"]["value"] == "symbol");
+
+  tiers = parse(c.Get("/plugins/wm/overlay/tip-tiers"), 200);
+  CHECK(tiers["currencyDisplay"] == "symbol");
+  for (const auto& t : tiers["tiers"]) {
+    INFO(t.dump());
+    CHECK(t["display"].get<std::string>().rfind("€", 0) == 0);
+    CHECK(t["amount"]["assetCode"] == "EUR");  // the amounts themselves never change
+  }
+  auto suggest = parse(c.Get("/plugins/wm/tiers/suggest?theme=space"), 200);
+  CHECK(suggest["tiers"][0]["display"].get<std::string>().rfind("€", 0) == 0);
+  auto preview = parse(c.Post("/plugins/wm/api/announce/preview", h, json{{"template", "{amount}"}}.dump(),
+                              "application/json"), 200);
+  CHECK(preview["text"] == "€5.00");
+}
+
 TEST_CASE("app: settings pinned by flags are read-only and secrets are never returned") {
   TempDir dir;
   RunningApp app(dir.path(), {"--admin-password", kPassword, "--owncast-url", "http://127.0.0.1:9",

@@ -434,6 +434,15 @@ test('setup step 4: custom tiers replace the theme in the Tip panel, and a theme
   await until(async () => (await rows.count()) === 3 && (await rows.nth(1).locator('[data-testid="ct-name"]').inputValue()) === 'Cake', 'the saved tiers after a reload');
   assert.equal(await tid('ct').getAttribute('open'), '');
 
+  // Currency display: symbols in the Tip panel's tiers, then back to codes.
+  await tid('s-currency').selectOption('symbol');
+  await tid('s-save').click();
+  await until(async () => (await (await fetch(`${wm.url}/plugins/wm/overlay/tip-tiers`)).json()).currencyDisplay === 'symbol', 'symbols');
+  assert.deepEqual((await (await fetch(`${wm.url}/plugins/wm/overlay/tip-tiers`)).json()).tiers.map((x) => x.display), ['€2.50', '€4.00', '€10.00']);
+  await tid('s-currency').selectOption('code');
+  await tid('s-save').click();
+  await until(async () => (await (await fetch(`${wm.url}/plugins/wm/overlay/tip-tiers`)).json()).currencyDisplay === 'code', 'codes again');
+
   // Choosing a theme and saving the tip settings replaces them.
   await tid('theme-space').click();
   await tid('s-save').click();

@@ -76,6 +76,7 @@ TEST_CASE("config: invalid values give one clear error") {
       {{"--config", "/nonexistent/file"}, "/nonexistent/file"},
       {{"--webhook-ack", "maybe"}, "--webhook-ack"},
       {{"--http-threads", "0"}, "--http-threads"},
+      {{"--currency-display", "emoji"}, "--currency-display"},
   };
   for (const auto& c : cases) {
     INFO(c.args[0]);

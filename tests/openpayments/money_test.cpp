@@ -126,3 +126,45 @@ TEST_CASE("openpayments: amounts display with all scale digits and no floating p
   CHECK(format_amount(amt(UINT64_MAX, "ABC", 20)) == "0.18446744073709551615 ABC");
   CHECK(format_amount(amt(7, "ABC", 255)).size() == 2 + 255 + 4);
 }
+
+TEST_CASE("money: currency symbols for display") {
+  CHECK(currency_symbol("EUR") == "€");
+  CHECK(currency_symbol("USD") == "$");
+  CHECK(currency_symbol("CAD") == "CA$");
+  CHECK(currency_symbol("XRP").empty());
+  CHECK(currency_symbol("").empty());
+  CHECK(parse_currency_style("code") == CurrencyStyle::code);
+  CHECK(parse_currency_style("symbol") == CurrencyStyle::symbol);
+  CHECK_FALSE(parse_currency_style("Symbol"));
+  CHECK_FALSE(parse_currency_style(""));
+}
+
+TEST_CASE("money: restyle_display puts a known symbol in front and leaves the rest alone") {
+  CHECK(restyle_display(format_amount(amt(1234, "EUR", 2)), CurrencyStyle::symbol) == "€12.34");
+  CHECK(restyle_display(format_amount(amt(500, "JPY", 0)), CurrencyStyle::symbol) == "¥500");
+  CHECK(restyle_display(format_amount(amt(5, "USD", 2)), CurrencyStyle::symbol) == "$0.05");
+  // No symbol, code style, or not format_amount's shape: unchanged.
+  CHECK(restyle_display("0.000000001 XRP", CurrencyStyle::symbol) == "0.000000001 XRP");
+  CHECK(restyle_display("12.34 EUR", CurrencyStyle::code) == "12.34 EUR");
+  CHECK(restyle_display("EUR", CurrencyStyle::symbol) == "EUR");
+  CHECK(restyle_display(" EUR", CurrencyStyle::symbol) == " EUR");
+  CHECK(restyle_display("lots EUR", CurrencyStyle::symbol) == "lots EUR");
+  CHECK(restyle_display("", CurrencyStyle::symbol).empty());
+}
+
+TEST_CASE("money: restyle_displays rewrites every display member, at any depth, and nothing else") {
+  json j = {{"display", "5.00 EUR"},
+            {"name", "5.00 EUR"},
+            {"tiers", json::array({{{"display", "1.00 USD"}, {"amount", {{"value", "100"}}}}, {{"display", 7}}})},
+            {"totals", {{"EUR", {{"display", "9.99 EUR"}}}}}};
+  json code = j;
+  restyle_displays(code, CurrencyStyle::code);
+  CHECK(code == j);
+  restyle_displays(j, CurrencyStyle::symbol);
+  CHECK(j["display"] == "€5.00");
+  CHECK(j["name"] == "5.00 EUR");
+  CHECK(j["tiers"][0]["display"] == "$1.00");
+  CHECK(j["tiers"][0]["amount"]["value"] == "100");
+  CHECK(j["tiers"][1]["display"] == 7);
+  CHECK(j["totals"]["EUR"]["display"] == "€9.99");
+}

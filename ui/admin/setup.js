@@ -11,7 +11,7 @@ export const THEMES = [
   ['music', '🎵', 'Music'], ['coffee', '☕', 'Coffee'],
 ];
 const DEFAULT_TEMPLATE = '🎉 {name} tipped {amount} — {message}';
-const TIP_KEYS = ['tip-min', 'tip-max', 'announce-template', 'announce-min', 'anonymous-tips'];
+const TIP_KEYS = ['tip-min', 'tip-max', 'announce-template', 'announce-min', 'anonymous-tips', 'currency-display'];
 
 let settings = {};          // key -> {value, pinned, source, secret, set}
 let loaded = false;

@@ -70,7 +70,16 @@
     return { value: value };
   }
 
-  // ("750", 2, "EUR") -> "7.50 EUR"
+  // The streamer's "currency display" setting: symbols for well-known currencies (the same
+  // table as the sidecar's, lib/openpayments/money.cpp), codes otherwise.
+  var SYMBOLS = {
+    USD: '$', EUR: '€', GBP: '£', JPY: '¥', CNY: 'CN¥', INR: '₹', KRW: '₩', BRL: 'R$', CAD: 'CA$',
+    AUD: 'A$', NZD: 'NZ$', MXN: 'MX$', HKD: 'HK$', SGD: 'S$', ILS: '₪', NGN: '₦', PHP: '₱', THB: '฿',
+    TRY: '₺', UAH: '₴', VND: '₫', PLN: 'zł', ZAR: 'R', KES: 'KSh', BTC: '₿'
+  };
+  var useSymbols = false;
+
+  // ("750", 2, "EUR") -> "7.50 EUR" (or "€7.50" when the streamer chose symbols)
   function formatAmount(value, scale, code) {
     var v = String(value).replace(/^0+/, '') || '0';
     scale = Number(scale) || 0;
@@ -79,6 +88,7 @@
       while (v.length <= scale) v = '0' + v;
       out = v.slice(0, v.length - scale) + '.' + v.slice(v.length - scale);
     }
+    if (code && useSymbols && Object.prototype.hasOwnProperty.call(SYMBOLS, code)) return SYMBOLS[code] + out;
     return code ? out + ' ' + code : out;
   }
 
@@ -279,6 +289,7 @@
       })
       .then(function (data) {
         state.currency.code = data.currency || '';
+        useSymbols = data.currencyDisplay === 'symbol';
         state.currency.scale = typeof data.assetScale === 'number' ? data.assetScale : 2;
         state.tiers = Array.isArray(data.tiers) ? data.tiers : [];
         if (data.theme) document.body.setAttribute('data-theme', String(data.theme));
