@@ -118,8 +118,9 @@ json wallet_json(const openpayments::WalletAddress& w) {
 
 }  // namespace
 
-http::AdminGuard make_admin_guard(admin::AdminAuth& auth, std::function<std::string()> public_url) {
-  return [&auth, public_url](const Request& req, Response& res) {
+http::AdminGuard make_admin_guard(admin::AdminAuth& auth, std::function<std::string()> public_url,
+                                  const http::Server& server) {
+  return [&auth, public_url, &server](const Request& req, Response& res) {
     security_headers(res);
     if (!auth.password_set()) {
       http::json_error(res, 403, "admin_disabled",
@@ -130,13 +131,14 @@ http::AdminGuard make_admin_guard(admin::AdminAuth& auth, std::function<std::str
     const std::string authz = req.get_header_value("Authorization");
     if (!authz.empty()) {
       // Wrong passwords here count toward the same per-IP backoff as the login form.
-      if (auto limited = auth.begin_attempt(req.remote_addr)) {
+      const std::string ip = server.client_ip(req);
+      if (auto limited = auth.begin_attempt(ip)) {
         res.set_header("Retry-After", std::to_string(limited->retry_after));
         http::json_error(res, 429, limited->code, limited->message);
         return false;
       }
       if (auth.check_basic(authz)) {
-        auth.attempt_succeeded(req.remote_addr);
+        auth.attempt_succeeded(ip);
         return true;
       }
       res.set_header("WWW-Authenticate", "Basic realm=\"owncast-wm\", charset=\"UTF-8\"");
@@ -197,13 +199,14 @@ void register_admin_routes(http::Server& server, const AdminContext& ctx, const 
     http::json_reply(res, 200, {{"csrfToken", s->csrf}});
   });
 
-  server.post("/plugins/wm/admin/login", Access::public_, [ctx, max_body](const Request& req, Response& res) {
+  server.post("/plugins/wm/admin/login", Access::public_, [ctx, max_body, &server](const Request& req, Response& res) {
     security_headers(res);
     auto body = http::json_body(req, res, max_body);
     if (!body) return;
-    auto s = ctx.auth->login(req.remote_addr, str(*body, "password"));
+    const std::string ip = server.client_ip(req);
+    auto s = ctx.auth->login(ip, str(*body, "password"));
     if (!s) {
-      if (s.error().status == 401) log::warn("admin login failed", {{"ip", req.remote_addr}});
+      if (s.error().status == 401) log::warn("admin login failed", {{"ip", ip}});
       return auth_error(res, s.error());
     }
     set_session_cookie(res, s->id, secure(ctx.public_url));

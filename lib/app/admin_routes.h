@@ -46,7 +46,9 @@ struct AdminContext {
 };
 
 // Session cookie (+CSRF for state changes) or HTTP Basic. Adds the admin security headers.
-http::AdminGuard make_admin_guard(admin::AdminAuth& auth, std::function<std::string()> public_url);
+// `server` (for client_ip()) must outlive the guard.
+http::AdminGuard make_admin_guard(admin::AdminAuth& auth, std::function<std::string()> public_url,
+                                  const http::Server& server);
 
 void register_admin_routes(http::Server& server, const AdminContext& ctx, const http::AdminGuard& guard);
 

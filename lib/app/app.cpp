@@ -260,9 +260,12 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   ho.max_body = 2u << 20;
   ho.threads = config.http_threads;
   ho.access_log = config.access_log;
+  auto proxies = http::TrustedProxies::parse(config.trusted_proxies);
+  if (!proxies) return proxies.error();
+  ho.trusted_proxies = std::move(*proxies);
   d->server = std::make_unique<http::Server>(ho, &d->metrics);
   auto public_url = [raw] { return raw->url(); };
-  http::AdminGuard guard = make_admin_guard(*d->auth, public_url);
+  http::AdminGuard guard = make_admin_guard(*d->auth, public_url, *d->server);
   register_routes(*d->server, *d->service, public_url, guard, d->tokens, d->metrics);
 
   TierConfig tiers;

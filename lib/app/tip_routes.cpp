@@ -81,7 +81,7 @@ void register_tip_routes(http::Server& server, TipServiceProvider tips, TipRoute
     return (cfg.public_url ? cfg.public_url() : std::string()) + "/plugins/wm/tips/" + id;
   };
 
-  server.post("/plugins/wm/tips", Access::public_, [tips, cfg, status_url](const Request& req, Response& res) {
+  server.post("/plugins/wm/tips", Access::public_, [tips, cfg, status_url, &server](const Request& req, Response& res) {
     auto service = tips();
     if (!service) return not_configured(res);
     auto body = http::json_body(req, res, cfg.max_body);
@@ -89,7 +89,7 @@ void register_tip_routes(http::Server& server, TipServiceProvider tips, TipRoute
     tips::CreateRequest cr;
     cr.body = std::move(*body);
     cr.idempotency_key = req.get_header_value("Idempotency-Key");
-    cr.client_ip = req.remote_addr;
+    cr.client_ip = server.client_ip(req);
     auto r = service->create(cr);
     if (!r) return tip_error(res, r.error());
     const auto& t = r->tip;

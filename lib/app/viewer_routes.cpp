@@ -156,9 +156,9 @@ void register_viewer_routes(http::Server& server, tips::ViewerSessions& sessions
   tips::ViewerSessions* store = &sessions;
   auto limiter = std::make_shared<RateLimiter>(60);
 
-  server.post("/plugins/wm/viewer-session", Access::public_, [store, max_body, limiter, per_minute](const Request& req, Response& res) {
+  server.post("/plugins/wm/viewer-session", Access::public_, [&server, store, max_body, limiter, per_minute](const Request& req, Response& res) {
     no_store(res);
-    if (int retry = 0; limiter->limited(req.remote_addr, per_minute, retry)) {
+    if (int retry = 0; limiter->limited(server.client_ip(req), per_minute, retry)) {
       res.set_header("Retry-After", std::to_string(retry));
       return http::json_error(res, 429, "rate_limited", "too many wallet sessions from this address; try again later");
     }

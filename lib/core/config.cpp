@@ -49,6 +49,8 @@ const std::vector<OptionInfo>& config_options() {
       {"currency-display", "OWNCAST_WM_CURRENCY_DISPLAY", "code",
        "code | symbol: amounts shown as 5.00 EUR or as €5.00 (known currencies)"},
       {"admin-session-idle", "OWNCAST_WM_ADMIN_SESSION_IDLE", "1800", "admin session idle timeout in seconds"},
+      {"trusted-proxies", "OWNCAST_WM_TRUSTED_PROXIES", "127.0.0.1,::1",
+       "reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client"},
   };
   return opts;
 }
@@ -285,6 +287,7 @@ Result<Config> load_config(const std::vector<std::string>& args, std::vector<std
   if (!parse_int(values["admin-session-idle"], 60, 604800, n))
     return Error{"invalid_config", "--admin-session-idle must be 60-604800 seconds"};
   c.admin_session_idle_s = static_cast<int>(n);
+  c.trusted_proxies = values["trusted-proxies"];  // parsed (and refused) by the HTTP server set-up
   c.pinned = source;
   return c;
 }

@@ -47,6 +47,7 @@ struct Config {
   bool anonymous_tips = true;        // viewers may tip anonymously
   std::string currency_display = "code";  // "code" (5.00 EUR) | "symbol" (€5.00)
   int admin_session_idle_s = 1800;   // admin session idle timeout
+  std::string trusted_proxies = "127.0.0.1,::1";  // reverse proxies whose X-Forwarded-For counts
 
   // Which settings came from a flag, env var or file (not defaults): name -> source.
   std::map<std::string, std::string> pinned;

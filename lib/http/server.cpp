@@ -172,4 +172,15 @@ void Server::stop() {
 }
 bool Server::running() const { return svr_.is_running(); }
 
+std::string Server::client_ip(const Request& req) const {
+  // Several X-Forwarded-For headers count as one comma-separated list, in order.
+  std::string forwarded;
+  const size_t n = req.get_header_value_count("X-Forwarded-For");
+  for (size_t i = 0; i < n && forwarded.size() < 4096; ++i) {
+    if (!forwarded.empty()) forwarded += ',';
+    forwarded += req.get_header_value("X-Forwarded-For", i);
+  }
+  return opts_.trusted_proxies.client_ip(req.remote_addr, forwarded);
+}
+
 }  // namespace wm::http

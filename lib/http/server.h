@@ -13,6 +13,7 @@
 
 #include "core/metrics.h"
 #include "core/result.h"
+#include "http/client_ip.h"
 
 namespace wm::http {
 
@@ -36,6 +37,9 @@ struct ServerOptions {
   int keep_alive_timeout_s = 5;
   size_t threads = 64;              // connections served at once (keep-alive holds a thread)
   bool access_log = true;
+  // Requests from these addresses are taken to come from a reverse proxy: client_ip() reads
+  // X-Forwarded-For on them.
+  TrustedProxies trusted_proxies;
 };
 
 // {"error":{"code":..., "message":...}} with the given status.
@@ -59,6 +63,8 @@ class Server {
   void options(const std::string& pattern, Handler h);
   const std::vector<Route>& routes() const { return routes_; }
   const ServerOptions& options() const { return opts_; }
+  // The address to rate-limit and log: see ServerOptions::trusted_proxies.
+  std::string client_ip(const Request& req) const;
 
   // Binds host:port (port 0 picks a free port). Returns the bound port.
   Result<int> bind(const std::string& host, int port);

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/metrics.h"
+#include "http/client_ip.h"
 #include "core/timeutil.h"
 #include "tips/tip_service.h"
 
@@ -26,7 +27,7 @@ struct ViewerServer {
   std::thread thread;
   int port = 0;
 
-  explicit ViewerServer(int per_minute = 1000) {
+  explicit ViewerServer(int per_minute = 1000, const std::string& trusted_proxies = "") {
     tips::ViewerSessionOptions o;
     auto n = now;
     o.now_ns = [n] { return n->load(); };
@@ -34,6 +35,9 @@ struct ViewerServer {
     http::ServerOptions sopts;
     sopts.access_log = false;
     sopts.threads = 4;
+    auto proxies = http::TrustedProxies::parse(trusted_proxies);
+    REQUIRE(proxies);
+    sopts.trusted_proxies = *proxies;
     server = std::make_unique<http::Server>(sopts, &metrics);
     app::register_viewer_routes(*server, *sessions, 4096, per_minute);
     auto p = server->bind("127.0.0.1", 0);
@@ -246,4 +250,29 @@ TEST_CASE("viewer routes: creating sessions is rate-limited per client IP") {
   CHECK(s.sessions->size() == 3);  // nothing stored for the refused one
   // Reading an existing session is not limited.
   CHECK(ok_json(s.get(id), 200)["id"] == id);
+}
+
+TEST_CASE("viewer routes: behind a trusted proxy each forwarded client has its own limit") {
+  ViewerServer s(2, "127.0.0.1");
+  auto post_from = [&s](const std::string& forwarded_for) {
+    return s.client().Post("/plugins/wm/viewer-session", {{"X-Forwarded-For", forwarded_for}},
+                           R"({"walletAddress":"https://wallet.example/alice"})", "application/json");
+  };
+  for (int i = 0; i < 2; ++i) ok_json(post_from("203.0.113.7"), 201);
+  CHECK(error_code(post_from("203.0.113.7"), 429) == "rate_limited");
+  // A forged left-most entry does not help: the proxy appended the real address on the right.
+  CHECK(error_code(post_from("198.51.100.1, 203.0.113.7"), 429) == "rate_limited");
+  // Another viewer behind the same proxy is not affected.
+  ok_json(post_from("198.51.100.1"), 201);
+}
+
+TEST_CASE("viewer routes: X-Forwarded-For from an untrusted peer is ignored") {
+  ViewerServer s(2);  // trusts nobody
+  auto post_from = [&s](const std::string& forwarded_for) {
+    return s.client().Post("/plugins/wm/viewer-session", {{"X-Forwarded-For", forwarded_for}},
+                           R"({"walletAddress":"https://wallet.example/alice"})", "application/json");
+  };
+  ok_json(post_from("203.0.113.1"), 201);
+  ok_json(post_from("203.0.113.2"), 201);
+  CHECK(error_code(post_from("203.0.113.3"), 429) == "rate_limited");  // all counted as 127.0.0.1
 }

@@ -91,6 +91,8 @@ TEST_CASE("binary: invalid configuration exits non-zero with one clear line") {
       {{"serve", "--frobnicate", "1"}, "--frobnicate"},
       {{"serve", "--listen", "127.0.0.1:0", "--data-dir", dir.file("plainfile") + "/sub"}, dir.file("plainfile")},
       {{"launch"}, "launch"},
+      {{"serve", "--listen", "127.0.0.1:0", "--data-dir", dir.path(), "--trusted-proxies", "10.0.0.0/99"},
+       "--trusted-proxies"},
   };
   for (const auto& c : cases) {
     INFO(c.args.back());
