@@ -305,7 +305,16 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   ac.preview = [raw](const std::string& tmpl) -> Result<std::string> {
     notify::Vars v;
     v.name = "Ann";
-    v.amount = openpayments::restyle_display("5.00 EUR", raw->currency_style());
+    // Five units of the streamer's currency once its wallet is known (else EUR).
+    std::string amount = "5.00 EUR";
+    if (auto svc = raw->tip_service()) {
+      if (auto w = svc->streamer_wallet(); w && w->asset_scale <= 18) {
+        uint64_t five = 5;
+        for (int i = 0; i < w->asset_scale; ++i) five *= 10;
+        if (auto a = openpayments::make_amount(five, w->asset_code, w->asset_scale)) amount = openpayments::format_amount(*a);
+      }
+    }
+    v.amount = openpayments::restyle_display(amount, raw->currency_style());
     v.message = "Great stream!";
     v.title = raw->service->stream_state().title;
     return notify::render_template(tmpl.empty() ? notify::kDefaultTemplate : std::string_view(tmpl), v);

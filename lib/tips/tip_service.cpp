@@ -490,7 +490,9 @@ Result<CreateResult, TipError> TipService::create(const CreateRequest& req) {
     return TipError{429, "rate_limited", "too many tips from this wallet; try again later", retry};
 
   TipRecord r;
-  r.id = crypto::random_token(16);
+  // 128 random bits. The leading letter keeps ids from starting with '-' or '_': a CSV export
+  // would neutralise a leading '-' (spreadsheet formulas) and change the id.
+  r.id = "t" + crypto::random_token(16);
   r.status = "awaiting_consent";
   r.stream_id = stream_id;
   r.sender_wallet = sender->id;

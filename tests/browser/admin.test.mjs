@@ -386,6 +386,14 @@ test('setup step 4: theme preview, live announcement preview, saving tip setting
   await shot('setup-complete.png');
 });
 
+// Saves the tip settings form and waits until the page re-rendered it from the server (the
+// button is busy until then; a change made meanwhile would be overwritten by that render).
+async function saveTipSettings() {
+  await tid('s-save').click();
+  await until(async () => (await tid('s-save').getAttribute('data-busy')) === 'false' &&
+    /Saved|Nothing changed/.test(await textOf('s-saved')), 'the tip settings saved');
+}
+
 test('setup step 4: custom tiers replace the theme in the Tip panel, and a theme brings it back', async (t) => {
   if (skip) return t.skip(skip);
   await tid('ct-toggle').click();
@@ -436,16 +444,27 @@ test('setup step 4: custom tiers replace the theme in the Tip panel, and a theme
 
   // Currency display: symbols in the Tip panel's tiers, then back to codes.
   await tid('s-currency').selectOption('symbol');
-  await tid('s-save').click();
+  await saveTipSettings();
   await until(async () => (await (await fetch(`${wm.url}/plugins/wm/overlay/tip-tiers`)).json()).currencyDisplay === 'symbol', 'symbols');
   assert.deepEqual((await (await fetch(`${wm.url}/plugins/wm/overlay/tip-tiers`)).json()).tiers.map((x) => x.display), ['€2.50', '€4.00', '€10.00']);
+  // The Tip panel writes amounts the same way (opened standalone here).
+  const widget = await context.newPage();
+  try {
+    await widget.goto(`${wm.url}/plugins/wm/widget/tip-panel`);
+    const amounts = widget.locator('#tiers button.tier .tier-amount');
+    await until(async () => (await amounts.count()) === 3, 'the widget tiers');
+    assert.deepEqual(await amounts.allInnerTexts(), ['€2.50', '€4.00', '€10.00']);
+    assert.equal(await widget.evaluate(() => window.owncastWmTip.formatAmount('1999', 2, 'USD')), '$19.99');
+  } finally {
+    await widget.close();
+  }
   await tid('s-currency').selectOption('code');
-  await tid('s-save').click();
+  await saveTipSettings();
   await until(async () => (await (await fetch(`${wm.url}/plugins/wm/overlay/tip-tiers`)).json()).currencyDisplay === 'code', 'codes again');
 
   // Choosing a theme and saving the tip settings replaces them.
   await tid('theme-space').click();
-  await tid('s-save').click();
+  await saveTipSettings();
   await until(async () => (await (await fetch(`${wm.url}/plugins/wm/overlay/tip-tiers`)).json()).source === 'theme', 'the theme again');
   await until(async () => await tid('ct-live').isHidden(), 'the live note gone');
 });

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <thread>
 #include <tuple>
@@ -135,6 +136,7 @@ TEST_CASE("tip service: approved tip is paid once, receipt verified, grants rele
   auto tip = f.create(*svc, Fixture::body(f.sb.wallet("alice")));
   CHECK(tip.status == "awaiting_consent");
   CHECK(tip.id.size() >= 22);  // 128 random bits, base64url
+  CHECK(std::isalnum(static_cast<unsigned char>(tip.id[0])));  // CSV-safe: never a leading '-'
   CHECK(tip.consent_url.find(f.sb.base() + "/interact/") == 0);
   CHECK(tip.receive_amount.value == "500");
   const int64_t debit = std::stoll(tip.debit_amount.value);
