@@ -133,8 +133,7 @@ http::AdminGuard make_admin_guard(admin::AdminAuth& auth, std::function<std::str
       // Wrong passwords here count toward the same per-IP backoff as the login form.
       const std::string ip = server.client_ip(req);
       if (auto limited = auth.begin_attempt(ip)) {
-        res.set_header("Retry-After", std::to_string(limited->retry_after));
-        http::json_error(res, 429, limited->code, limited->message);
+        auth_error(res, *limited);
         return false;
       }
       if (auth.check_basic(authz)) {

@@ -36,6 +36,11 @@ struct TipStack {
   std::unique_ptr<tips::TipService> service;
 };
 
+// The currency-display setting (validated by load_config and Settings; "code" otherwise).
+static openpayments::CurrencyStyle style_of(const Config& c) {
+  return openpayments::parse_currency_style(c.currency_display).value_or(openpayments::CurrencyStyle::code);
+}
+
 struct App::Impl {
   Config base;  // flags, environment, config file, defaults
   Metrics metrics;
@@ -69,9 +74,7 @@ struct App::Impl {
     std::lock_guard<std::mutex> lock(live_mu);
     return cfg;
   }
-  openpayments::CurrencyStyle currency_style() const {
-    return openpayments::parse_currency_style(current().currency_display).value_or(openpayments::CurrencyStyle::code);
-  }
+  openpayments::CurrencyStyle currency_style() const { return style_of(current()); }
   std::string url() const {
     std::lock_guard<std::mutex> lock(live_mu);
     return public_url;
@@ -188,9 +191,7 @@ Status App::Impl::announce(const tips::TipRecord& t, bool force) {
   notify::Vars v;
   v.name = t.display_name;
   v.anonymous = t.anonymous;
-  v.amount = openpayments::restyle_display(openpayments::format_amount(t.amount),
-                                           openpayments::parse_currency_style(c.currency_display)
-                                               .value_or(openpayments::CurrencyStyle::code));
+  v.amount = openpayments::restyle_display(openpayments::format_amount(t.amount), style_of(c));
   v.message = analytics::is_hidden(*store, t.id) ? std::string() : t.message;
   v.title = service->stream_state().title;
   const std::string tmpl = c.announce_template.empty() ? std::string(notify::kDefaultTemplate) : c.announce_template;
@@ -308,10 +309,8 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
     // Five units of the streamer's currency once its wallet is known (else EUR).
     std::string amount = "5.00 EUR";
     if (auto svc = raw->tip_service()) {
-      if (auto w = svc->streamer_wallet(); w && w->asset_scale <= 18) {
-        uint64_t five = 5;
-        for (int i = 0; i < w->asset_scale; ++i) five *= 10;
-        if (auto a = openpayments::make_amount(five, w->asset_code, w->asset_scale)) amount = openpayments::format_amount(*a);
+      if (auto w = svc->streamer_wallet()) {
+        if (auto a = tips::parse_decimal("5", w->asset_code, w->asset_scale)) amount = openpayments::format_amount(*a);
       }
     }
     v.amount = openpayments::restyle_display(amount, raw->currency_style());
