@@ -15,7 +15,7 @@ import { startWm, startSandbox, launchChromium, outputDir, ROOT } from './helper
 import { startFakeOwncast } from './fake-owncast.mjs';
 
 const PASSWORD = 'correct horse battery staple';
-const FIXTURES = resolve(process.env.WM_SHARED_DIR || join(ROOT, '..', 'shared'), 'fixtures', 'owncast');
+const FIXTURES = resolve(ROOT, 'tests', 'data', 'fixtures', 'owncast');
 
 let wm;            // the sidecar under test (no admin password: first run)
 let sb;            // Open Payments sandbox

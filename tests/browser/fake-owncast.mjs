@@ -1,5 +1,5 @@
 // A fake Owncast 0.2.x for the browser tests, in Node: a real HTTP server on 127.0.0.1 (free port)
-// imitating the parts of Owncast the sidecar talks to (../shared/reference/owncast.md §2, §3):
+// imitating the parts of Owncast the sidecar talks to (docs/owncast.md: webhooks and the admin API):
 //
 //   public            GET  /api/status, GET /api/config
 //   admin (Basic      GET  /api/admin/webhooks            POST /api/admin/webhooks/create {url,events}

@@ -1,6 +1,6 @@
 // A fake Owncast 0.2.x for tests: a real cpp-httplib server on 127.0.0.1 (free port, own thread,
 // stopped in the destructor) that imitates the parts of Owncast the sidecar talks to
-// (../shared/reference/owncast.md sections 2, 3 and 6):
+// (docs/owncast.md: webhooks, the admin API, External Actions):
 //
 //   public            GET  /api/status, GET /api/config
 //   admin (Basic      GET  /api/admin/webhooks            POST /api/admin/webhooks/create {url,events}

@@ -28,10 +28,7 @@ TempDir::~TempDir() {
 
 std::string source_dir() { return WM_SOURCE_DIR; }
 
-std::string shared_dir() {
-  if (const char* e = std::getenv("WM_SHARED_DIR"); e && *e) return e;
-  return (fs::path(WM_SOURCE_DIR).parent_path() / "shared").string();
-}
+std::string shared_dir() { return (fs::path(WM_SOURCE_DIR) / "tests" / "data").string(); }
 
 std::string fixture_dir() { return shared_dir() + "/fixtures/owncast"; }
 

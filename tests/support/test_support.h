@@ -21,8 +21,8 @@ class TempDir {
 };
 
 std::string source_dir();                   // repository root
-std::string shared_dir();                   // ../shared beside the repository (or $WM_SHARED_DIR)
-std::string fixture_dir();                  // shared/fixtures/owncast
+std::string shared_dir();                   // tests/data: fixtures and vectors kept in the repository
+std::string fixture_dir();                  // tests/data/fixtures/owncast
 std::string read_file(const std::string& path);  // throws on error
 void write_file(const std::string& path, const std::string& data);
 // Every webhook fixture body: file name -> bytes (only *.json directly in fixture_dir()).
