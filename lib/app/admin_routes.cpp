@@ -8,6 +8,7 @@
 #include "analytics/support.h"
 #include "analytics/tips_export.h"
 #include "app/op_config.h"
+#include "app/setup_state.h"
 #include "core/assets.h"
 #include "core/crypto.h"
 #include "core/log.h"
@@ -269,6 +270,7 @@ void register_admin_routes(http::Server& server, const AdminContext& ctx, const 
                                           "grants for it. Set a public name in your wallet");
                 if (auto s = ctx.settings->set("wallet-address", w->id); !s) return error_reply(res, 400, s.error());
                 if (auto s = ctx.reconfigure(); !s) return error_reply(res, 400, s.error());
+                record_wallet_check(*ctx.store, wallet_json(*w));
                 http::json_reply(res, 200, wallet_json(*w));
               }));
 
@@ -303,6 +305,7 @@ void register_admin_routes(http::Server& server, const AdminContext& ctx, const 
   server.post("/plugins/wm/api/setup/key/test", Access::admin, admin([ctx](const Request&, Response& res) {
                 const Config c = ctx.settings->effective();
                 auto fail = [&](const std::string& code, const std::string& message) {
+                  record_key_test(*ctx.store, c, false, code, message);
                   http::json_reply(res, 200, {{"ok", false}, {"error", {{"code", code}, {"message", message}}}});
                 };
                 if (c.wallet_address.empty()) return fail("not_configured", "set the receiving wallet address first");
@@ -322,6 +325,7 @@ void register_admin_routes(http::Server& server, const AdminContext& ctx, const 
                 // Leave no live token behind.
                 if (grant->access_token) (void)client.revoke_token(*grant->access_token);
                 if (grant->continuation) (void)client.cancel_grant(*grant->continuation);
+                record_key_test(*ctx.store, c, true, "", "");
                 http::json_reply(res, 200, {{"ok", true}, {"authServer", w->auth_server}});
               }));
 
@@ -346,11 +350,12 @@ void register_admin_routes(http::Server& server, const AdminContext& ctx, const 
                   scopes[k] = v;
                   all = all && v;
                 }
-                // Saved when it works, so the streamer does not have to press a second button.
-                if (!ctx.settings->pinned("owncast-url") && !ctx.settings->pinned("owncast-token")) {
-                  (void)ctx.settings->update({{"owncast-url", url}, {"owncast-token", token}});
-                  (void)ctx.reconfigure();
-                }
+                // Saved when it works, so the streamer does not have to press a second button; a
+                // token lacking a scope is never saved (the URL of an Owncast that answered is).
+                json save = json::object();
+                if (!ctx.settings->pinned("owncast-url")) save["owncast-url"] = url;
+                if (all && !ctx.settings->pinned("owncast-token")) save["owncast-token"] = token;
+                if (!save.empty() && ctx.settings->update(save)) (void)ctx.reconfigure();
                 http::json_reply(res, 200,
                                  {{"ok", all}, {"version", p->version}, {"online", p->online}, {"scopes", scopes}});
               }));
@@ -395,7 +400,7 @@ void register_admin_routes(http::Server& server, const AdminContext& ctx, const 
               admin([ctx, max_body](const Request& req, Response& res) {
                 auto body = http::json_body(req, res, max_body);
                 if (!body) return;
-                auto text = ctx.preview(str(*body, "template"));
+                auto text = ctx.preview(str(*body, "template"), *body);
                 if (!text) return error_reply(res, 400, text.error());
                 http::json_reply(res, 200, {{"text", *text}});
               }));

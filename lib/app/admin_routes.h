@@ -37,8 +37,9 @@ struct AdminContext {
   std::function<std::shared_ptr<tips::TipService>()> tips;
   // Queues a tip's chat announcement again (the streamer's "resend").
   std::function<Status(const tips::TipRecord&)> announce;
-  // Renders the announcement template for a preview.
-  std::function<Result<std::string>(const std::string& tmpl)> preview;
+  // Renders the announcement template for a preview; options: the request body (optional
+  // "currencyDisplay" to preview an unsaved choice, "message" to preview another message).
+  std::function<Result<std::string>(const std::string& tmpl, const nlohmann::json& options)> preview;
   // The Owncast stream session live now ("" when offline), for the leaderboard's "stream" period.
   std::function<std::string()> live_stream_session;
   // How "display" amounts read in analytics, the leaderboard and the tips list (currency-display).

@@ -4,9 +4,11 @@
 #include "app/op_config.h"
 #include "app/routes.h"
 #include "app/settings.h"
+#include "app/setup_state.h"
 #include "app/tier_routes.h"
 #include "app/tip_routes.h"
 #include "app/viewer_routes.h"
+#include "app/widget_config_routes.h"
 #include "app/widget_routes.h"
 
 #include <condition_variable>
@@ -303,7 +305,7 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   ac.tips = [raw] { return raw->tip_service(); };
   ac.announce = [raw](const tips::TipRecord& t) { return raw->announce(t, true); };
   ac.currency_style = [raw] { return raw->currency_style(); };
-  ac.preview = [raw](const std::string& tmpl) -> Result<std::string> {
+  ac.preview = [raw](const std::string& tmpl, const nlohmann::json& options) -> Result<std::string> {
     notify::Vars v;
     v.name = "Ann";
     // Five units of the streamer's currency once its wallet is known (else EUR).
@@ -313,13 +315,19 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
         if (auto a = tips::parse_decimal("5", w->asset_code, w->asset_scale)) amount = openpayments::format_amount(*a);
       }
     }
-    v.amount = openpayments::restyle_display(amount, raw->currency_style());
-    v.message = "Great stream!";
+    auto style = raw->currency_style();
+    if (auto it = options.find("currencyDisplay"); it != options.end() && it->is_string())
+      style = openpayments::parse_currency_style(it->get<std::string>()).value_or(style);
+    v.amount = openpayments::restyle_display(amount, style);
+    auto msg = options.find("message");
+    v.message = msg != options.end() && msg->is_string() ? msg->get<std::string>() : "Great stream!";
     v.title = raw->service->stream_state().title;
     return notify::render_template(tmpl.empty() ? notify::kDefaultTemplate : std::string_view(tmpl), v);
   };
   ac.live_stream_session = [raw] { return raw->live_stream_session(); };
   register_admin_routes(*d->server, ac, guard);
+  register_setup_state_routes(*d->server, *d->store, *d->settings, guard);
+  register_widget_config_routes(*d->server, {[raw] { return raw->current(); }, tiers.wallet_currency});
   return std::unique_ptr<App>(new App(std::move(d)));
 }
 

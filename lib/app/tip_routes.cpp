@@ -48,7 +48,8 @@ std::string status_text(const std::string& status) {
   return "Unknown tip.";
 }
 
-// A small page: tells the opener (the widget) and closes itself; opened directly it shows the result.
+// A small page: tells the opener (the widget) and closes itself; opened in a tab of its own
+// (popup blocked) ui/widget/callback.js follows the tip there until it is final.
 void callback_page(Response& res, int code, const std::string& id, const std::string& status,
                    const std::string& detail) {
   const std::string nonce = crypto::random_token(16);
@@ -59,16 +60,18 @@ void callback_page(Response& res, int code, const std::string& id, const std::st
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
       "<title>Tip " + html_escape(status) + "</title>"
       "<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}</style>"
-      "</head><body><h1>Tip</h1><p id=\"status\" data-status=\"" + html_escape(status) + "\">" +
+      "<script src=\"../../ui/widget/callback.js\" nonce=\"" + nonce + "\" defer></script>"
+      "</head><body><main><h1>Tip</h1><p id=\"status\" role=\"status\" data-id=\"" + html_escape(id) +
+      "\" data-status=\"" + html_escape(status) + "\">" +
       html_escape(status_text(status)) + "</p>" +
-      (detail.empty() ? std::string() : "<p id=\"detail\">" + html_escape(detail) + "</p>") +
-      "<p>You can close this window.</p>"
+      "<p id=\"detail\"" + (detail.empty() ? std::string(" hidden>") : ">" + html_escape(detail)) + "</p>" +
+      "<p>You can close this window.</p></main>"
       "<script nonce=\"" + nonce + "\">(function(){var m=" + msg.dump() +
       ";if(window.opener){try{window.opener.postMessage(m,\"*\");}catch(e){}window.close();}})();</script>"
       "</body></html>";
   res.status = code;
   res.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-" +
-                                                nonce + "'; base-uri 'none'; form-action 'none'");
+                                                nonce + "'; connect-src 'self'; base-uri 'none'; form-action 'none'");
   res.set_header("Cache-Control", "no-store");
   res.set_header("Referrer-Policy", "no-referrer");
   res.set_content(body, "text/html; charset=utf-8");

@@ -82,8 +82,11 @@ std::string frame_ancestors(std::string_view owncast_url, std::string_view extra
 }
 
 std::string widget_csp(std::string_view owncast_url, std::string_view extra) {
-  return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-         "connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors " +
+  // Images also from Owncast: the stream's logo in the header (GET /plugins/wm/widget/config).
+  const std::string owncast = origin_of(owncast_url);
+  return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:" +
+         (owncast.empty() ? std::string() : " " + owncast) +
+         "; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors " +
          frame_ancestors(owncast_url, extra);
 }
 

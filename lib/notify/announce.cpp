@@ -1,5 +1,9 @@
 #include "notify/announce.h"
 
+#include <string_view>
+#include <utility>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 namespace wm::notify {
@@ -147,6 +151,27 @@ void drop_separator(std::string& s, size_t floor) {
   }
 }
 
+// Quotes and brackets written right before an empty {message} ("{message}", ({message}),
+// *{message}*): removed from `s`; returns their closers, innermost first, to skip after it.
+std::vector<std::string_view> drop_openers(std::string& s, size_t floor) {
+  static constexpr std::pair<std::string_view, std::string_view> kPairs[] = {
+      {"\"", "\""}, {"'", "'"}, {"“", "”"}, {"„", "“"}, {"‘", "’"},
+      {"«", "»"}, {"‹", "›"}, {"(", ")"}, {"[", "]"}, {"*", "*"}, {"_", "_"},
+      {"`", "`"}, {"「", "」"}};
+  std::vector<std::string_view> closers;
+  for (bool found = true; found;) {
+    found = false;
+    for (const auto& [open, close] : kPairs) {
+      if (!ends_with(s, floor, open)) continue;
+      s.resize(s.size() - open.size());
+      closers.push_back(close);
+      found = true;
+      break;
+    }
+  }
+  return closers;
+}
+
 }  // namespace
 
 std::string escape_chat(std::string_view viewer_text, size_t max_code_points) {
@@ -222,10 +247,16 @@ Result<std::string> render_template(std::string_view tmpl, const Vars& vars, con
           out += escape_chat(vars.title, 200);
         } else if (name == "message") {
           std::string v = escape_chat(vars.message);
-          if (v.empty())
+          if (v.empty()) {
+            const auto closers = drop_openers(out, floor);
             drop_separator(out, floor);
-          else
+            size_t k = j + 1;
+            for (auto close : closers)
+              if (tmpl.substr(k, close.size()) == close) k += close.size();
+            j = k - 1;
+          } else {
             out += v;
+          }
         } else {
           return Error{"invalid_template", "unknown placeholder {" + std::string(name) +
                                                "}; use {name}, {amount}, {message} or {title}"};

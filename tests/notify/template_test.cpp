@@ -98,3 +98,22 @@ TEST_CASE("notify: stream title placeholder") {
   REQUIRE(r.ok());
   CHECK(*r == "Ann tipped 3.00 EUR during Friday synth jam 🎹");
 }
+
+TEST_CASE("notify: an empty or hidden message leaves no empty quotes or brackets behind") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"{name} tipped {amount}: \"{message}\"", "Ann tipped 1 USD"},
+      {"{name} tipped {amount} \xE2\x80\x9C{message}\xE2\x80\x9D!", "Ann tipped 1 USD!"},
+      {"{name} tipped {amount} ({message})", "Ann tipped 1 USD"},
+      {"{name} tipped {amount} \xC2\xAB{message}\xC2\xBB", "Ann tipped 1 USD"},
+      {"{name} tipped {amount} \xE2\x80\x94 *{message}*", "Ann tipped 1 USD"},
+      {"{name} tipped {amount} \xE2\x80\x94 '{message}' \xE2\x80\x94 thanks", "Ann tipped 1 USD \xE2\x80\x94 thanks"},
+  };
+  for (const auto& [tmpl, want] : cases) {
+    auto r = render_template(tmpl, tip("Ann", "1 USD", ""));
+    REQUIRE(r.ok());
+    CHECK(*r == want);
+    auto with = render_template(tmpl, tip("Ann", "1 USD", "hi"));
+    REQUIRE(with.ok());
+    CHECK(with->find("hi") != std::string::npos);
+  }
+}

@@ -1,7 +1,7 @@
 // owncast-wm admin: boot, sign-in screens (first-run password, login), the app shell and its
 // hash routes (#/dashboard, #/tips, #/setup).
 import { api, setCsrf, setUnauthorizedHandler } from './api.js';
-import { $, busy, showError, toast } from './dom.js';
+import { $, busy, fieldError, showError, toast } from './dom.js';
 import * as dashboard from './dashboard.js';
 import * as tipsView from './tips.js';
 import * as setup from './setup.js';
@@ -11,6 +11,7 @@ const views = { dashboard, tips: tipsView, setup };
 let current = null;      // name of the visible view
 let setupToken = null;   // one-time token from #setup=..., in memory only
 let inApp = false;
+let backoffTimer = 0;    // live countdown of the login backoff
 
 function setState(state) { document.body.dataset.state = state; }
 
@@ -27,9 +28,12 @@ function showAuth(which, note) {
   $('auth').hidden = false;
   for (const id of ['auth-setup', 'auth-notoken', 'auth-login']) $(id).hidden = id !== `auth-${which}`;
   setState(which === 'login' ? 'login' : which === 'setup' ? 'setup-password' : 'no-token');
+  // The skip link leads to what is on screen (the app is hidden here).
+  $('skip-link').setAttribute('href', '#auth');
   if (which === 'login') {
     $('login-note').textContent = note || 'Enter the owncast-wm admin password.';
-    showError($('login-error'), null);
+    stopBackoff();
+    fieldError($('login-password'), $('login-error'), null);
     $('login-password').value = '';
     $('login-password').focus();
   } else if (which === 'setup') {
@@ -46,21 +50,18 @@ async function onSetupSubmit(e) {
   const p1 = $('setup-password');
   const p2 = $('setup-password2');
   const err = $('setup-error');
-  p1.removeAttribute('aria-invalid');
-  p2.removeAttribute('aria-invalid');
+  fieldError(p1, err, null);
+  fieldError(p2, err, null);
   if (codePoints(p1.value) < 10) {
-    p1.setAttribute('aria-invalid', 'true');
-    showError(err, 'The password needs at least 10 characters.');
+    fieldError(p1, err, 'The password needs at least 10 characters.');
     p1.focus();
     return;
   }
   if (p1.value !== p2.value) {
-    p2.setAttribute('aria-invalid', 'true');
-    showError(err, 'The two passwords are not the same.');
+    fieldError(p2, err, 'The two passwords are not the same.');
     p2.focus();
     return;
   }
-  showError(err, null);
   await busy(e.submitter || $('setup-form').querySelector('button[type=submit]'), async () => {
     try {
       const r = await api.post('/plugins/wm/admin/setup', { token: setupToken, password: p1.value }, { handle401: false });
@@ -80,8 +81,8 @@ async function onSetupSubmit(e) {
         showError(err, `${ex.message} Restart owncast-wm to print a new setup link, then open that link.`);
         return;
       }
-      if (ex.code === 'weak_password') p1.setAttribute('aria-invalid', 'true');
-      showError(err, ex.message);
+      if (ex.code === 'weak_password') fieldError(p1, err, ex.message);
+      else showError(err, ex.message);
     }
   });
 }
@@ -90,12 +91,13 @@ async function onLoginSubmit(e) {
   e.preventDefault();
   const pw = $('login-password');
   const err = $('login-error');
+  if (backoffTimer) return;  // the button is disabled while the countdown runs
   if (!pw.value) {
-    showError(err, 'Enter the admin password.');
+    fieldError(pw, err, 'Enter the admin password.');
     pw.focus();
     return;
   }
-  showError(err, null);
+  fieldError(pw, err, null);
   await busy(e.submitter || $('login-form').querySelector('button[type=submit]'), async () => {
     try {
       const r = await api.post('/plugins/wm/admin/login', { password: pw.value }, { handle401: false });
@@ -103,13 +105,55 @@ async function onLoginSubmit(e) {
       setCsrf(r.csrfToken);
       await enterApp();
     } catch (ex) {
-      let text = ex.message;
-      if (ex.code === 'rate_limited' && ex.retryAfter) text = `${ex.message} Try again in ${ex.retryAfter} s.`;
-      showError(err, text);
+      if (ex.code === 'rate_limited') {
+        startBackoff(ex.retryAfter || Number((/(\d+)\s*second/.exec(ex.message) || [])[1]) || 1);
+        return;
+      }
+      fieldError(pw, err, ex.message);
       pw.select();
       pw.focus();
     }
   });
+}
+
+// After too many wrong passwords: one sentence with a live countdown; the button waits too.
+function backoffText(left) {
+  if (left <= 0) return 'You can try again now.';
+  const m = Math.floor(left / 60);
+  const sec = left % 60;
+  const parts = [];
+  if (m) parts.push(`${m} minute${m === 1 ? '' : 's'}`);
+  if (sec) parts.push(`${sec} second${sec === 1 ? '' : 's'}`);
+  return `Too many wrong passwords. You can try again in ${parts.join(' and ')}.`;
+}
+
+function stopBackoff() {
+  clearInterval(backoffTimer);
+  backoffTimer = 0;
+  $('login-error').removeAttribute('aria-live');
+  $('login-form').querySelector('button[type=submit]').disabled = false;
+}
+
+function startBackoff(seconds) {
+  stopBackoff();
+  const end = Date.now() + seconds * 1000;
+  const err = $('login-error');
+  const button = $('login-form').querySelector('button[type=submit]');
+  const tick = () => {
+    const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+    err.textContent = backoffText(left);
+    err.hidden = false;
+    if (left === 0) {
+      stopBackoff();
+      $('login-password').focus();
+    }
+  };
+  button.disabled = true;
+  // Announced once (role=alert); the seconds then tick silently.
+  err.setAttribute('role', 'alert');
+  tick();
+  setTimeout(() => err.setAttribute('aria-live', 'off'), 0);
+  backoffTimer = setInterval(tick, 1000);
 }
 
 // ---------- the app ----------
@@ -122,6 +166,7 @@ function leaveApp() {
 
 async function enterApp(defaultRoute) {
   inApp = true;
+  $('skip-link').setAttribute('href', '#main');
   $('auth').hidden = true;
   $('app').hidden = false;
   setState('app');

@@ -61,7 +61,7 @@ function feedItem(t) {
   const msg = t.hidden
     ? el('div', { class: 'tip-msg is-hidden' }, 'Message hidden')
     : t.message ? el('div', { class: 'tip-msg' }, t.message) : null;
-  return el('li', { dataset: { testid: 'recent-tip', tipId: t.id, status: t.status } },
+  return el('li', { dataset: { testid: 'recent-tip', tipId: t.id, status: t.status, hidden: String(!!t.hidden) } },
     el('span', { class: 'avatar', 'aria-hidden': 'true' }, t.anonymous || !t.displayName ? '?' : initials(name)),
     el('div', {}, el('div', { class: 'tip-who' }, name), msg),
     el('div', { class: 'tip-side' },
@@ -70,11 +70,39 @@ function feedItem(t) {
       el('time', { class: 'tip-time', datetime: t.createdAt, title: formatDateTime(t.createdAt) }, formatRelative(t.createdAt))));
 }
 
+// The feed is an aria-live region: only new tips are inserted (a screen reader reads those once);
+// items already shown stay the same nodes, only their relative time is refreshed.
+function updateFeed(ul, list) {
+  const existing = new Map([...ul.children].map((li) => [li.dataset.tipId, li]));
+  const wanted = new Set(list.map((t) => t.id));
+  for (const [id, li] of existing) {
+    if (!wanted.has(id)) li.remove();
+  }
+  let cursor = ul.firstElementChild;
+  for (const t of list) {
+    let li = existing.get(t.id);
+    if (li && (li.dataset.status !== t.status || li.dataset.hidden !== String(!!t.hidden))) {
+      const fresh = feedItem(t);
+      li.replaceWith(fresh);
+      if (cursor === li) cursor = fresh;
+      li = fresh;
+    }
+    if (!li) {
+      ul.insertBefore(feedItem(t), cursor);
+      continue;
+    }
+    const time = li.querySelector('time');
+    if (time) time.textContent = formatRelative(t.createdAt);
+    if (li === cursor) cursor = cursor.nextElementSibling;
+    else ul.insertBefore(li, cursor);
+  }
+}
+
 async function loadRecent() {
   try {
     const r = await api.get('/plugins/wm/api/tips', { limit: 10, status: 'completed' });
     const list = r.tips || [];
-    $('recent-tips').replaceChildren(...list.map(feedItem));
+    updateFeed($('recent-tips'), list);
     $('recent-empty').hidden = list.length > 0;
     showError($('recent-error'), null);
   } catch (ex) {

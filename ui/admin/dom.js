@@ -45,6 +45,21 @@ export function showError(node, err) {
   node.hidden = false;
 }
 
+// An error tied to its field: aria-invalid and aria-describedby pointing at the message (which is
+// shown with showError). text null clears both.
+export function fieldError(input, node, text) {
+  const ids = (input.getAttribute('aria-describedby') || '').split(/\s+/).filter((x) => x && x !== node.id);
+  if (text) {
+    input.setAttribute('aria-invalid', 'true');
+    ids.push(node.id);
+  } else {
+    input.removeAttribute('aria-invalid');
+  }
+  if (ids.length) input.setAttribute('aria-describedby', ids.join(' '));
+  else input.removeAttribute('aria-describedby');
+  showError(node, text);
+}
+
 // Disables a button and shows a spinner while fn runs.
 export async function busy(button, fn) {
   if (button.dataset.busy === 'true') return undefined;
@@ -124,11 +139,19 @@ export function formatAmount(a) {
   return `${minorToDecimal(a.value, a.assetScale)} ${a.assetCode}`;
 }
 
+// Whole user-perceived characters (grapheme clusters): an emoji with its modifiers or a letter
+// with its combining marks is one, never split.
+const graphemeSegmenter = typeof Intl !== 'undefined' && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null;
+export function graphemes(s) {
+  if (graphemeSegmenter) return [...graphemeSegmenter.segment(s)].map((x) => x.segment);
+  return s.match(/\P{M}\p{M}*/gu) || [];
+}
+
 export function initials(name) {
   const s = String(name || '').trim();
   if (!s) return '?';
   const parts = s.split(/\s+/).filter(Boolean);
-  const chars = parts.length > 1 ? parts[0][0] + parts[1][0] : [...s].slice(0, 2).join('');
+  const chars = parts.length > 1 ? graphemes(parts[0])[0] + graphemes(parts[1])[0] : graphemes(s).slice(0, 2).join('');
   return chars.toUpperCase();
 }
 

@@ -2,7 +2,7 @@
 // Settings come from GET /plugins/wm/api/settings; pinned ones (flag, env, config file) are
 // read-only with a note naming their source.
 import { api } from './api.js';
-import { $, el, busy, showError, toast, copyText, decodeEntities, minorToDecimal } from './dom.js';
+import { $, el, busy, fieldError, showError, toast, copyText, decodeEntities, formatDateTime, minorToDecimal } from './dom.js';
 
 const SETTINGS = '/plugins/wm/api/settings';
 export const THEMES = [
@@ -18,6 +18,7 @@ let loaded = false;
 let listeners = [];
 let walletInfo = null;      // last answer of POST /api/setup/wallet
 let keyTested = null;       // null | true | false
+let setupState = null;      // GET /api/setup/state: what earlier visits verified (wallet, key, key test)
 let ownStatus = null;       // last answer of POST /api/owncast/test
 let connected = null;       // last answer of POST /api/owncast/connect
 let theme = { current: null, chosen: null, pinned: false, source: '' };
@@ -30,6 +31,23 @@ export function onChange(fn) { listeners.push(fn); }
 function changed() { for (const fn of listeners) fn(); }
 
 const s = (key) => settings[key] || { value: '', pinned: false, source: 'default', set: false };
+
+// What is saved from earlier visits; an older server without the route just shows less.
+async function loadSetupState() {
+  try {
+    setupState = await api.get('/plugins/wm/api/setup/state');
+  } catch {
+    setupState = null;
+    return;
+  }
+  if (!walletInfo && setupState.wallet) walletInfo = setupState.wallet;
+  if (setupState.key && $('key-result').hidden) showKeyResult({ ...setupState.key, saved: true });
+  const test = setupState.keyTest;
+  if (test && keyTested === null) {
+    keyTested = !!test.ok;
+    showKeyTest(test.ok, test.message, test.testedAt);
+  }
+}
 
 export async function loadSettings() {
   const r = await api.get(SETTINGS);
@@ -80,7 +98,8 @@ function setStep(id, done, text) {
 function renderWallet() {
   const item = s('wallet-address');
   const input = $('wallet-input');
-  if (document.activeElement !== input) input.value = item.value || '';
+  // What the streamer typed stays until it is saved (a refused address is corrected in place).
+  if (document.activeElement !== input && input.dataset.dirty !== 'true') input.value = item.value || '';
   const pinned = applyPin(input, 'wallet-pin', 'wallet-address');
   $('wallet-submit').hidden = pinned;
   $('wallet-hint').hidden = pinned;
@@ -90,6 +109,8 @@ function renderWallet() {
     $('wallet-asset').textContent = walletInfo.assetCode;
     $('wallet-scale').textContent = `${walletInfo.assetScale} (1 ${walletInfo.assetCode} = ${10 ** Math.min(walletInfo.assetScale, 18)} units)`;
     $('wallet-auth').textContent = walletInfo.authServer || '–';
+    $('wallet-checked').hidden = !walletInfo.checkedAt;
+    if (walletInfo.checkedAt) $('wallet-checked').textContent = `Checked ${formatDateTime(walletInfo.checkedAt)}.`;
   }
   setStep('wallet', item.set, walletInfo ? 'Verified' : item.pinned && item.set ? 'Set by flag' : item.set ? 'Saved' : 'Not set');
 }
@@ -162,24 +183,25 @@ async function onWalletSubmit(e) {
   const err = $('wallet-error');
   const v = input.value.trim();
   if (!v) {
-    showError(err, 'Enter your wallet address, like https://wallet.example/you or $wallet.example/you.');
-    input.setAttribute('aria-invalid', 'true');
+    fieldError(input, err, 'Enter your wallet address, like https://wallet.example/you or $wallet.example/you.');
     input.focus();
     return;
   }
-  input.removeAttribute('aria-invalid');
-  showError(err, null);
+  fieldError(input, err, null);
   await busy($('wallet-submit'), async () => {
     try {
       walletInfo = await api.post('/plugins/wm/api/setup/wallet', { walletAddress: v });
+      walletInfo.checkedAt = new Date().toISOString();
+      delete input.dataset.dirty;
       input.value = walletInfo.id || v;
       await loadSettings();
       toast('Wallet address saved');
     } catch (ex) {
+      // The saved address (if any) is unchanged: its facts stay; the typed text stays too.
       walletInfo = null;
       $('wallet-info').hidden = true;
-      input.setAttribute('aria-invalid', 'true');
-      showError(err, ex.message);
+      input.dataset.dirty = 'true';
+      fieldError(input, err, ex.message);
     }
     renderWallet();
   });
@@ -198,7 +220,16 @@ function showKeyResult(r) {
     ? (cut > 0 ? text.slice(0, cut + 1) : text)
     : "Upload this public key in your wallet provider's developer keys for this wallet address.";
   $('key-instructions').textContent = text && cut > 0 ? ` ${text.slice(cut + 2)}` : '';
-  $('key-id').value = r.keyId;
+  if (!r.saved || !$('key-id').value) $('key-id').value = r.keyId;
+}
+
+function showKeyTest(ok, message, at) {
+  const out = $('key-test-result');
+  out.dataset.ok = String(!!ok);
+  out.textContent = ok ? '✓ The wallet accepted a request signed with this key.' : `✗ ${message || 'The key test failed.'}`;
+  const time = $('key-test-time');
+  time.hidden = !at;
+  if (at) time.textContent = `Last tested ${formatDateTime(at)}.`;
 }
 
 async function saveKey(button, body) {
@@ -209,6 +240,8 @@ async function saveKey(button, body) {
       const r = await api.post('/plugins/wm/api/setup/key', body);
       keyTested = null;
       $('key-test-result').textContent = '';
+      delete $('key-test-result').dataset.ok;
+      $('key-test-time').hidden = true;
       showKeyResult(r);
       $('key-private').value = '';
       await loadSettings();
@@ -243,13 +276,15 @@ async function onKeySubmit(e) {
   const keyId = $('key-id').value.trim();
   const privateKey = $('key-private').value.trim();
   const err = $('key-error');
+  fieldError($('key-id'), err, null);
+  fieldError($('key-private'), err, null);
   if (!keyId) {
-    showError(err, 'Enter the key id your wallet shows for this key.');
+    fieldError($('key-id'), err, 'Enter the key id your wallet shows for this key.');
     $('key-id').focus();
     return;
   }
   if (!privateKey) {
-    showError(err, 'Paste the private key (PEM, starting with -----BEGIN PRIVATE KEY-----).');
+    fieldError($('key-private'), err, 'Paste the private key (PEM, starting with -----BEGIN PRIVATE KEY-----).');
     $('key-private').focus();
     return;
   }
@@ -261,21 +296,14 @@ async function onKeyTest() {
   out.textContent = '';
   delete out.dataset.ok;
   await busy($('key-test'), async () => {
+    const now = new Date().toISOString();
     try {
       const r = await api.post('/plugins/wm/api/setup/key/test', {});
-      if (r.ok) {
-        keyTested = true;
-        out.dataset.ok = 'true';
-        out.textContent = '✓ The wallet accepted a request signed with this key.';
-      } else {
-        keyTested = false;
-        out.dataset.ok = 'false';
-        out.textContent = `✗ ${r.error?.message || 'The key test failed.'}`;
-      }
+      keyTested = !!r.ok;
+      showKeyTest(r.ok, r.error?.message, now);
     } catch (ex) {
       keyTested = false;
-      out.dataset.ok = 'false';
-      out.textContent = `✗ ${ex.message}`;
+      showKeyTest(false, ex.message, now);
     }
     renderKey();
   });
@@ -338,7 +366,9 @@ async function onOwncastTest(e) {
     try {
       ownStatus = await api.post('/plugins/wm/api/owncast/test', body);
       renderTestResult(ownStatus);
-      if (token) $('oc-token').value = '';
+      // A working token is saved (and never shown again); a failing one is not saved: it stays
+      // in the field to be corrected.
+      if (token && ownStatus.ok) $('oc-token').value = '';
       await loadSettings();
     } catch (ex) {
       ownStatus = { ok: false, error: { message: ex.message } };
@@ -371,27 +401,36 @@ async function onConnect(e) {
   const url = $('oc-url').value.trim() || s('owncast-url').value;
   const err = $('oc-error');
   $('oc-connect-result').hidden = true;
+  fieldError($('oc-url'), err, null);
+  fieldError(pw, err, null);
   if (!url) {
-    showError(err, 'Enter the Owncast URL above first.');
+    fieldError($('oc-url'), err, 'Enter the Owncast URL above first.');
     $('oc-url').focus();
     return;
   }
   if (!pw.value) {
-    showError(err, 'Enter your Owncast admin password (the one you use for Owncast\'s /admin).');
+    fieldError(pw, err, 'Enter your Owncast admin password (the one you use for Owncast\'s /admin).');
     pw.focus();
     return;
   }
-  showError(err, null);
   await busy(e.submitter || $('oc-connect-form').querySelector('button[type=submit]'), async () => {
     try {
       connected = await api.post('/plugins/wm/api/owncast/connect', { url, adminPassword: pw.value });
       pw.value = '';
       connectSummary(connected);
       ownStatus = null;
+      $('oc-token').value = '';
       await loadSettings();
+      // An earlier test result (e.g. "the token lacks ...") is stale now: test the saved token again.
+      try {
+        ownStatus = await api.post('/plugins/wm/api/owncast/test', {});
+        renderTestResult(ownStatus);
+      } catch {
+        $('oc-test-result').hidden = true;
+      }
     } catch (ex) {
       // 401 here is Owncast refusing its admin password, not our session.
-      showError(err, ex.message);
+      fieldError(pw, err, ex.message);
       pw.select();
     }
     renderOwncast();
@@ -423,6 +462,10 @@ async function loadManual() {
   try {
     const hook = await api.get('/plugins/wm/api/webhook');
     $('manual-webhook').textContent = hook.url;
+    // Present when the public URL differs from the address owncast-wm listens on.
+    const listen = typeof hook.webhookListenUrl === 'string' && hook.webhookListenUrl !== hook.url ? hook.webhookListenUrl : '';
+    $('manual-webhook-listen-row').hidden = !listen;
+    $('manual-webhook-listen').textContent = listen;
     const base = String(hook.url).replace(/\/webhooks\/owncast\/.*$/, '');
     $('manual-action').textContent = `${base}/plugins/wm/widget/tip-panel`;
   } catch (ex) {
@@ -564,6 +607,7 @@ function loadCustomTiers(live) {
 async function onCustomSave() {
   const err = $('ct-error');
   showError(err, null);
+  clearFieldErrors($('ct-rows'));
   const custom = [...$('ct-rows').querySelectorAll('.ct-row')].map((row) => {
     const v = (key) => row.querySelector(`[data-ct="${key}"]`).value.trim();
     const t = { name: v('name'), amount: v('amount') };
@@ -581,6 +625,13 @@ async function onCustomSave() {
       previewTheme('custom');
       toast('Your tiers are live in the Tip panel');
     } catch (ex) {
+      const field = ex.body?.error?.field;
+      const input = field ? inputForField(field) : null;
+      if (input) {
+        showFieldError(input, ex.message);
+        input.focus();
+        return;
+      }
       showError(err, ex.message);
       const m = /tier (\d+)/.exec(ex.message);
       const row = m && $('ct-rows').children[Number(m[1]) - 1];
@@ -594,22 +645,63 @@ function schedulePreview() {
   previewTimer = setTimeout(runPreview, 350);
 }
 
+// Two previews: with a message, and without one (an empty or hidden message), in the currency
+// display chosen in the form (saved or not).
 async function runPreview() {
   const seq = ++previewSeq;
   const out = $('s-template-preview');
+  const outEmpty = $('s-template-preview-empty');
   const input = $('s-template');
   const template = input.value.trim() ? input.value : DEFAULT_TEMPLATE;
+  const currencyDisplay = $('s-currency').value;
   try {
-    const r = await api.post('/plugins/wm/api/announce/preview', { template });
+    const [r, e] = await Promise.all([
+      api.post('/plugins/wm/api/announce/preview', { template, currencyDisplay }),
+      api.post('/plugins/wm/api/announce/preview', { template, currencyDisplay, message: '' }),
+    ]);
     if (seq !== previewSeq) return;
     out.textContent = decodeEntities(r.text);
+    outEmpty.textContent = decodeEntities(e.text);
     out.dataset.error = 'false';
+    outEmpty.hidden = false;
     input.removeAttribute('aria-invalid');
   } catch (ex) {
     if (seq !== previewSeq) return;
     out.textContent = ex.message;
     out.dataset.error = 'true';
+    outEmpty.textContent = '';
     if (ex.status === 400) input.setAttribute('aria-invalid', 'true');
+  }
+}
+
+// The input a server error names: {"error":{"field": "tip-min" | "minAmount" | "custom[2].amount" ...}}.
+function inputForField(field) {
+  if (!field) return null;
+  const alias = { minAmount: 'tip-min', maxAmount: 'tip-max' };
+  const key = alias[field] || field;
+  const setting = document.querySelector(`#tips-form [data-setting="${CSS.escape(key)}"]`);
+  if (setting) return setting;
+  const m = /(\d+)\D*?(emoji|name|amount|perk)?$/.exec(field);
+  if (!m) return null;
+  const row = $('ct-rows').children[Number(m[1])];
+  return row ? row.querySelector(`[data-ct="${m[2] || 'amount'}"]`) : null;
+}
+
+// Shows a server error at its field (a message right under it), keeping what was typed.
+function showFieldError(input, text) {
+  let node = document.getElementById(`${input.id}-error`);
+  if (!node) {
+    node = el('p', { class: 'field-error', id: `${input.id}-error`, dataset: { testid: 'field-error' } });
+    input.after(node);
+  }
+  fieldError(input, node, text);
+}
+
+function clearFieldErrors(root) {
+  for (const input of root.querySelectorAll('[aria-invalid="true"]')) {
+    const node = document.getElementById(`${input.id}-error`);
+    if (node) fieldError(input, node, null);
+    else input.removeAttribute('aria-invalid');
   }
 }
 
@@ -619,6 +711,7 @@ async function onTipsSave(e) {
   const saved = $('tips-saved');
   saved.textContent = '';
   showError(err, null);
+  clearFieldErrors($('tips-form'));
   const patch = {};
   for (const input of document.querySelectorAll('#tips-form [data-setting]')) {
     const key = input.dataset.setting;
@@ -654,13 +747,19 @@ async function onTipsSave(e) {
       tipsSaved = true;
       saved.textContent = Object.keys(patch).length || newTheme ? '✓ Saved' : '✓ Nothing changed';
       await loadSettings();
+      renderTipSettings();
     } catch (ex) {
-      showError(err, ex.message);
-      const key = Object.keys(patch).find((k) => ex.message.includes(k));
-      const input = key && document.querySelector(`#tips-form [data-setting="${key}"]`);
-      if (input) { input.setAttribute('aria-invalid', 'true'); input.focus(); }
+      // Nothing is re-rendered from the server here: every field keeps what was typed.
+      const field = ex.body?.error?.field;
+      const key = field || Object.keys(patch).find((k) => ex.message.includes(k));
+      const input = inputForField(key);
+      if (input && input.closest('#tips-form') && !input.closest('#ct-rows')) {
+        showFieldError(input, ex.message);
+        input.focus();
+      } else {
+        showError(err, ex.message);
+      }
     }
-    renderTipSettings();
     renderThemes();
   });
 }
@@ -705,9 +804,13 @@ function wire() {
     onCustomSave();
   });
   $('s-template').addEventListener('input', schedulePreview);
+  $('s-currency').addEventListener('change', schedulePreview);
+  $('wallet-input').addEventListener('input', () => { $('wallet-input').dataset.dirty = 'true'; });
   $('tips-form').addEventListener('submit', onTipsSave);
   $('tips-form').addEventListener('input', (e) => {
-    if (e.target.id !== 's-template') e.target.removeAttribute?.('aria-invalid');
+    const fieldErr = e.target.id && document.getElementById(`${e.target.id}-error`);
+    if (fieldErr) fieldError(e.target, fieldErr, null);
+    else if (e.target.id !== 's-template') e.target.removeAttribute?.('aria-invalid');
     $('tips-saved').textContent = '';
     showError($('tips-settings-error'), null);
   });
@@ -729,6 +832,7 @@ export async function enter() {
   } catch (ex) {
     showError($('settings-error'), `Could not load the settings: ${ex.message}`);
   }
+  await loadSetupState();
   renderAll();
   loadTheme();
   runPreview();

@@ -39,16 +39,19 @@ function row(t) {
   msgCell.append(msg);
 
   const actions = el('td', { class: 'actions' });
+  // Accessible names start with the visible word (WCAG 2.5.3: "Resend" is what voice users say).
+  const whose = t.anonymous ? 'an anonymous tip' : t.displayName ? `the tip from ${t.displayName}` : 'this tip';
   if (t.message) {
+    const word = t.hidden ? 'Unhide' : 'Hide';
     actions.append(el('button', {
       type: 'button', class: 'btn btn-secondary btn-tiny', dataset: { action: 'hide', testid: 'tip-hide' },
-      'aria-label': `${t.hidden ? 'Show' : 'Hide'} the message of ${t.anonymous ? 'an anonymous tip' : t.displayName || 'this tip'}`,
-    }, t.hidden ? 'Unhide' : 'Hide'));
+      'aria-label': `${word} the message of ${whose}`,
+    }, word));
   }
   if (t.status === 'completed') {
     actions.append(el('button', {
       type: 'button', class: 'btn btn-secondary btn-tiny', dataset: { action: 'announce', testid: 'tip-announce' },
-      'aria-label': `Announce the tip of ${t.anonymous ? 'an anonymous viewer' : t.displayName || 'this viewer'} in chat again`,
+      'aria-label': `Resend the chat announcement of ${whose}`,
     }, 'Resend'));
   }
   tr.append(

@@ -14,21 +14,26 @@
   var WALLET_KEY = 'owncast-wm:wallet';
   var SESSION_KEY = 'owncast-wm:viewer-session';
   var SESSION_TIMEOUT_MS = 5000;
-  var FINAL = { completed: 1, denied: 1, failed: 1, expired: 1 };
+  var FINAL = { completed: 1, denied: 1, failed: 1, expired: 1, cancelled: 1 };
+  var USER_ID_MAX = 64;
 
   var params = new URLSearchParams(location.search);
   var streamId = params.get('streamId') || '';
+  // Owncast 0.3.0 passes a stable user id to External Actions: a hint stored with the tip, never
+  // trusted for money.
+  var owncastUserId = (params.get('userId') || '').slice(0, USER_ID_MAX);
 
   var $ = function (id) { return document.getElementById(id); };
   var el = {
-    title: $('title'), subtitle: $('subtitle'), status: $('status'),
-    form: $('tip-form'), tiers: $('tiers'), tiersError: $('tiers-error'),
+    title: $('title'), subtitle: $('subtitle'), status: $('status'), logo: $('logo'),
+    form: $('tip-form'), tiers: $('tiers'), tiersError: $('tiers-error'), tiersBox: $('tiers-box'),
     amount: $('amount'), amountCurrency: $('amount-currency'), amountHint: $('amount-hint'), amountError: $('amount-error'),
     wallet: $('wallet'), walletError: $('wallet-error'), remembered: $('wallet-remembered'), forget: $('forget-wallet'),
     name: $('name'), nameError: $('name-error'),
     message: $('message'), messageCount: $('message-count'), messageError: $('message-error'),
     anonymous: $('anonymous'), formError: $('form-error'), review: $('review'),
     qDebit: $('q-debit'), qReceive: $('q-receive'), qExpires: $('q-expires'), reviewError: $('review-error'),
+    qName: $('q-name'), qMessage: $('q-message'), qCountdown: $('q-countdown'), qFees: $('q-fees'), qRequote: $('q-requote'),
     approve: $('approve'), back: $('back'),
     waitTitle: $('wait-title'), waitText: $('wait-text'), popupBlocked: $('popup-blocked'), openTab: $('open-tab'), waitError: $('wait-error'),
     doneText: $('done-text'), again: $('again'), again2: $('again-2'),
@@ -41,6 +46,9 @@
     tierId: null,       // selected tier id, or null for a custom amount
     tip: null,          // 201 answer of POST /tips
     lastBody: '', lastKey: '',
+    pending: null,      // {id, key, body}: a tip created but not approved yet (cancel it when it changes)
+    limits: null,       // {min, max} amounts accepted, from GET /widget/config
+    countdownTimer: 0, requoting: false,
     pollTimer: 0, pollStarted: 0, polling: false,
     popup: null
   };
@@ -379,6 +387,43 @@
       .catch(function () { /* optional */ });
   }
 
+  // The stream's name and logo (Owncast's public config, fetched by the sidecar) and the accepted
+  // range. Everything is optional: without it the panel keeps its generic title.
+  function loadConfig() {
+    return fetch(api('widget/config'), { headers: { Accept: 'application/json' }, cache: 'no-store' })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (c) {
+        if (!c) return;
+        if (typeof c.name === 'string' && c.name.trim()) {
+          el.title.textContent = 'Tip ' + c.name.trim();
+          document.title = 'Tip ' + c.name.trim();
+        }
+        if (typeof c.logo === 'string' && /^https?:\/\//.test(c.logo)) {
+          el.logo.addEventListener('error', function () { el.logo.hidden = true; });
+          el.logo.src = c.logo;
+          el.logo.hidden = false;
+        }
+        var lo = c.minAmount, hi = c.maxAmount;
+        if (lo && hi && /^\d+$/.test(String(lo.value)) && /^\d+$/.test(String(hi.value))) state.limits = { min: lo, max: hi };
+      })
+      .catch(function () { /* optional */ });
+  }
+
+  // Compares two minor-unit strings without floats: -1, 0 or 1.
+  function cmpUnits(a, b) {
+    a = String(a).replace(/^0+/, ''); b = String(b).replace(/^0+/, '');
+    if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+    return a === b ? 0 : (a < b ? -1 : 1);
+  }
+
+  // "" when value is inside the streamer's range, else a sentence in the streamer's currency display.
+  function rangeError(value) {
+    var l = state.limits;
+    if (!l || l.min.assetCode !== state.currency.code || Number(l.min.assetScale) !== state.currency.scale) return '';
+    if (cmpUnits(value, l.min.value) >= 0 && cmpUnits(value, l.max.value) <= 0) return '';
+    return 'Enter an amount between ' + formatAmountObj(l.min) + ' and ' + formatAmountObj(l.max) + '.';
+  }
+
   // ---------- step 1: validate and create the tip ----------
 
   function validate() {
@@ -394,10 +439,14 @@
       if (a.error) amountErr = el.amount.value.trim() === '' && state.tiers.length
         ? 'Pick one of the amounts above or enter your own.' : a.error;
       else if (!state.currency.code) amountErr = 'The streamer\'s currency is unknown right now. Reload the panel and try again.';
+      else if (rangeError(a.value)) amountErr = rangeError(a.value);
       else body.amount = { value: a.value, assetCode: state.currency.code, assetScale: state.currency.scale };
     }
     setFieldError(el.amount, el.amountError, amountErr);
     if (amountErr) { ok = false; first = first || el.amount; }
+    // The tier buttons are described by the error too ("Pick one of the amounts above ...").
+    if (amountErr) el.tiersBox.setAttribute('aria-describedby', 'amount-error');
+    else el.tiersBox.removeAttribute('aria-describedby');
 
     // Wallet
     var w = normalizeWallet(el.wallet.value);
@@ -420,6 +469,7 @@
     if (msg) body.message = msg;
 
     if (el.anonymous.checked) body.anonymous = true;
+    if (owncastUserId) body.owncastUserId = owncastUserId;
 
     if (!ok) {
       if (amountErr && state.tierId === null && el.amount.value.trim() === '' && state.tiers.length && first === el.amount) {
@@ -443,22 +493,13 @@
       return { code: code || 'rate_limited', message: 'Too many tips in a short time. ' +
         (secs > 0 ? 'Try again in ' + secs + ' second' + (secs === 1 ? '' : 's') + '.' : 'Wait a moment and try again.') };
     }
-    if (code === 'not_configured' || (status === 404 && (!code || code === 'not_found'))) {
+    // The server's message is written for people: shown as it is.
+    if (msg) return { code: code, message: msg };
+    if (code === 'not_configured' || status === 404) {
       return { code: 'not_found', message: 'Tipping is not set up on this stream yet. Let the streamer know.' };
     }
-    if (status === 503 && !msg) {
-      return { code: 'unavailable', message: 'Tipping is temporarily unavailable. Try again in a minute.' };
-    }
-    if (!msg) msg = 'Something went wrong (HTTP ' + status + '). Try again in a moment.';
-    return { code: code, message: sentence(msg) };
-  }
-
-  // Server messages are lower-case fragments ("the wallet ..."): make them a sentence.
-  function sentence(m) {
-    m = String(m).trim();
-    if (!m) return m;
-    m = m.charAt(0).toUpperCase() + m.slice(1);
-    return /[.!?]$/.test(m) ? m : m + '.';
+    if (status === 503) return { code: 'unavailable', message: 'Tipping is temporarily unavailable. Try again in a minute.' };
+    return { code: code, message: 'Something went wrong (HTTP ' + status + '). Try again in a moment.' };
   }
 
   function fieldFor(code) {
@@ -470,42 +511,74 @@
     return null;
   }
 
+  function postTip(json, key) {
+    var out = { status: 0, retryAfter: '', data: null };
+    return fetch(api('tips'), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Idempotency-Key': key },
+      body: json,
+      credentials: 'same-origin',
+      cache: 'no-store'
+    })
+      .then(function (r) {
+        out.status = r.status;
+        out.retryAfter = r.headers.get('Retry-After') || '';
+        return r.text().then(function (t) { try { return JSON.parse(t); } catch (e) { return null; } });
+      })
+      .then(function (data) {
+        out.data = data;
+        out.ok = (out.status === 200 || out.status === 201) && !!(data && data.id && data.consentUrl);
+        return out;
+      });
+  }
+
+  // The viewer changed the tip after its quote (or the quote expired): end the old one, with the
+  // Idempotency-Key that created it. 404/409 (already gone or past consent) need nothing more.
+  function cancelPending() {
+    var p = state.pending;
+    state.pending = null;
+    if (!p) return;
+    fetch(api('tips/' + encodeURIComponent(p.id)), {
+      method: 'DELETE',
+      headers: { Accept: 'application/json', 'Idempotency-Key': p.key },
+      credentials: 'same-origin',
+      cache: 'no-store'
+    }).catch(function () { /* it expires on its own */ });
+  }
+
   function submitTip(ev) {
     if (ev) ev.preventDefault();
     showAlert(el.formError, '');
     var body = validate();
     if (!body) return;
     var json = JSON.stringify(body);
-    // Same body again (a retry after a network error): same Idempotency-Key, so no second tip.
-    if (json !== state.lastBody) { state.lastBody = json; state.lastKey = randomKey(); }
+    if (state.pending && state.pending.body === json) {
+      // The same tip again ("Change tip", then nothing changed): the server answers the same one.
+      state.lastBody = json;
+      state.lastKey = state.pending.key;
+    } else {
+      cancelPending();
+      // Same body again (a retry after a network error): same Idempotency-Key, so no second tip.
+      if (json !== state.lastBody) { state.lastBody = json; state.lastKey = randomKey(); }
+    }
+    var key = state.lastKey;
     el.review.disabled = true;
     el.review.textContent = 'Getting a quote…';
     say('Getting a quote from your wallet…');
-    var status = 0, retryAfter = '';
-    fetch(api('tips'), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Idempotency-Key': state.lastKey },
-      body: json,
-      credentials: 'same-origin',
-      cache: 'no-store'
-    })
-      .then(function (r) {
-        status = r.status;
-        retryAfter = r.headers.get('Retry-After') || '';
-        return r.text().then(function (t) { try { return JSON.parse(t); } catch (e) { return null; } });
-      })
-      .then(function (data) {
-        if (status === 200 || status === 201) {
-          if (!data || !data.id || !data.consentUrl) throw new Error('bad answer');
+    postTip(json, key)
+      .then(function (res) {
+        if (res.ok) {
           storageSet(WALLET_KEY, el.wallet.value.trim());
           rememberViewer(body.senderWalletAddress, body.displayName || '');
-          state.tip = data;
-          showReview(data);
+          state.tip = res.data;
+          state.pending = { id: res.data.id, key: key, body: json };
+          showReview(res.data);
           return;
         }
-        var info = errorInfo(status, data, retryAfter);
+        if (res.status === 200 || res.status === 201) throw new Error('bad answer');
+        var info = errorInfo(res.status, res.data, res.retryAfter);
         var field = fieldFor(info.code);
-        if (field && status >= 400 && status < 500 && status !== 429) {
+        if (field && res.status >= 400 && res.status < 500 && res.status !== 429) {
           setFieldError(field[0], field[1], info.message);
           field[0].focus();
           say(info.message);
@@ -535,15 +608,88 @@
     return isNaN(t) ? 0 : t;
   }
 
-  function showReview(tip) {
+  function pendingBody() {
+    try { return JSON.parse(state.pending ? state.pending.body : state.lastBody) || {}; } catch (e) { return {}; }
+  }
+
+  function fillReview(tip) {
     var q = tip.quote || {};
+    var body = pendingBody();
     el.qDebit.textContent = formatAmountObj(q.debitAmount) || '—';
     el.qReceive.textContent = formatAmountObj(q.receiveAmount) || '—';
-    var exp = expiresAtMs();
-    el.qExpires.textContent = exp ? new Date(exp).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : '—';
+    el.qName.textContent = body.anonymous ? 'Anonymous (your name is not shown)' : (body.displayName || 'No name');
+    el.qMessage.textContent = body.message || 'No message';
+    el.qMessage.classList.toggle('muted', !body.message);
+    // Fees above half of the tip are said plainly before the viewer approves anything.
+    var high = q.highFees === true;
+    el.qFees.hidden = !high;
+    el.qFees.textContent = high
+      ? 'Fees are more than half of this tip: you pay ' + (formatAmountObj(q.debitAmount) || '?') + ' for a tip of ' +
+        (formatAmountObj(q.receiveAmount) || '?') + '.'
+      : '';
     showAlert(el.reviewError, '');
+    startCountdown();
+  }
+
+  function showReview(tip) {
+    el.qRequote.textContent = '';
+    fillReview(tip);
     showStep('review', 'review-title');
-    say('Quote ready. You pay ' + el.qDebit.textContent + '; the streamer receives ' + el.qReceive.textContent + '.');
+    say('Quote ready. You pay ' + el.qDebit.textContent + '; the streamer receives ' + el.qReceive.textContent + '.' +
+      (el.qFees.hidden ? '' : ' ' + el.qFees.textContent));
+  }
+
+  function stopCountdown() {
+    if (state.countdownTimer) window.clearInterval(state.countdownTimer);
+    state.countdownTimer = 0;
+  }
+
+  function startCountdown() {
+    stopCountdown();
+    tickCountdown();
+    if (expiresAtMs()) state.countdownTimer = window.setInterval(tickCountdown, 1000);
+  }
+
+  function tickCountdown() {
+    var exp = expiresAtMs();
+    if (!exp) { el.qCountdown.textContent = '—'; return; }
+    var left = Math.max(0, Math.ceil((exp - Date.now()) / 1000));
+    el.qCountdown.textContent = left >= 60 ? Math.floor(left / 60) + ' min ' + (left % 60) + ' s' : left + ' s';
+    if (left === 0) { stopCountdown(); requote(); }
+  }
+
+  // The quote expired on the review step: a new one for the same tip (the old tip is cancelled).
+  function requote() {
+    if (state.requoting || !state.pending || document.body.getAttribute('data-state') !== 'review') return;
+    state.requoting = true;
+    var json = state.pending.body;
+    cancelPending();
+    state.lastBody = json;
+    state.lastKey = randomKey();
+    var key = state.lastKey;
+    el.approve.disabled = true;
+    el.qRequote.textContent = 'The price expired. Getting a new quote…';
+    postTip(json, key)
+      .then(function (res) {
+        if (!res.ok) {
+          var info = errorInfo(res.status, res.data, res.retryAfter);
+          el.qRequote.textContent = '';
+          showAlert(el.reviewError, info.message);
+          return;
+        }
+        state.tip = res.data;
+        state.pending = { id: res.data.id, key: key, body: json };
+        fillReview(res.data);
+        el.qRequote.textContent = 'The price expired, so here is a new quote: you pay ' + el.qDebit.textContent + '.';
+      })
+      .catch(function () {
+        el.qRequote.textContent = '';
+        showAlert(el.reviewError, 'The price expired and a new quote could not be fetched. Press "Change tip", then "Review tip".');
+      })
+      .then(function () {
+        state.requoting = false;
+        el.approve.disabled = false;
+      });
   }
 
   function safeUrl(u) {
@@ -567,6 +713,8 @@
       showError({ status: 'failed', error: { message: 'The wallet returned an unusable approval link. Try again or use another wallet.' } });
       return;
     }
+    stopCountdown();
+    state.pending = null;  // consent started: never cancelled from here
     el.openTab.href = url;
     // A named popup (not noopener): the callback page tells us the outcome via window.opener.
     var w = null;
@@ -684,8 +832,9 @@
 
   function showDone(s) {
     var amt = amountsText(s);
+    // Chat is promised only when the sidecar queued the announcement.
     el.doneText.textContent = (amt ? amt + ' reached the streamer.' : 'Your tip reached the streamer.') +
-      ' It will show up in chat in a moment.';
+      (s && s.announcement === 'queued' ? ' It will show up in chat in a moment.' : '');
     closePopup();
     showStep('done', 'done-title');
     say('Tip sent. ' + el.doneText.textContent);
@@ -694,7 +843,8 @@
   var STATUS_TEXT = {
     denied: 'You declined the payment in your wallet, so nothing was sent.',
     expired: 'The price expired before the payment was approved. Press "Try again" to get a new quote.',
-    failed: 'The payment failed.'
+    failed: 'The payment failed.',
+    cancelled: 'This tip was cancelled. Nothing was sent.'
   };
 
   var CODE_HINT = {
@@ -707,11 +857,11 @@
     var st = String(s.status || 'failed');
     var err = s.error && typeof s.error === 'object' ? s.error : {};
     var text;
-    if (st === 'denied' || st === 'expired') text = STATUS_TEXT[st];  // already precise; no money moved
-    else if (err.message) text = sentence(err.message) + (CODE_HINT[err.code] && CODE_HINT[err.code] !== sentence(err.message) ? ' ' + CODE_HINT[err.code] : '');
+    if (st === 'denied' || st === 'expired' || st === 'cancelled') text = STATUS_TEXT[st];  // already precise; no money moved
+    else if (err.message) text = String(err.message);  // written for people by the server
     else text = CODE_HINT[err.code] || STATUS_TEXT.failed + ' Check your wallet\'s activity, then try again.';
     el.errorText.textContent = text;
-    el.errorNote.textContent = st === 'denied' || st === 'expired' ? 'No money was taken from your wallet.' : '';
+    el.errorNote.textContent = st === 'denied' || st === 'expired' || st === 'cancelled' ? 'No money was taken from your wallet.' : '';
     el.errorNote.hidden = !el.errorNote.textContent;
     document.body.setAttribute('data-result', st);
     closePopup();
@@ -726,6 +876,8 @@
 
   function reset(keepValues) {
     stopPolling();
+    stopCountdown();
+    el.qRequote.textContent = '';
     closePopup();
     state.tip = null;
     state.lastBody = '';
@@ -789,7 +941,7 @@
   showRemembered();
 
   loadStreamTitle();
-  Promise.all([loadTiers(), restoreViewer()]).then(function () { document.body.setAttribute('data-ready', 'true'); });
+  Promise.all([loadTiers(), restoreViewer(), loadConfig()]).then(function () { document.body.setAttribute('data-ready', 'true'); });
 
   // For tests and debugging (no effect on behaviour).
   window.owncastWmTip = { parseAmount: parseAmount, formatAmount: formatAmount, normalizeWallet: normalizeWallet };
