@@ -98,6 +98,7 @@ async function onLoginSubmit(e) {
     return;
   }
   fieldError(pw, err, null);
+  let wait = 0;
   await busy(e.submitter || $('login-form').querySelector('button[type=submit]'), async () => {
     try {
       const r = await api.post('/plugins/wm/admin/login', { password: pw.value }, { handle401: false });
@@ -106,7 +107,7 @@ async function onLoginSubmit(e) {
       await enterApp();
     } catch (ex) {
       if (ex.code === 'rate_limited') {
-        startBackoff(ex.retryAfter || Number((/(\d+)\s*second/.exec(ex.message) || [])[1]) || 1);
+        wait = ex.retryAfter || Number((/(\d+)\s*second/.exec(ex.message) || [])[1]) || 1;
         return;
       }
       fieldError(pw, err, ex.message);
@@ -114,6 +115,7 @@ async function onLoginSubmit(e) {
       pw.focus();
     }
   });
+  if (wait) startBackoff(wait);
 }
 
 // After too many wrong passwords: one sentence with a live countdown; the button waits too.
