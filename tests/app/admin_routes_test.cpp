@@ -360,6 +360,10 @@ TEST_CASE("app: the Owncast test reports a token without the needed scopes") {
   CHECK(t["scopes"]["HAS_ADMIN_ACCESS"] == false);
   CHECK(t["scopes"]["CAN_SEND_SYSTEM_MESSAGES"] == false);
   CHECK_FALSE(t["version"].get<std::string>().empty());
+  // A failing token is not saved; the URL of the Owncast that answered is.
+  auto s = parse(app.client().Get("/plugins/wm/api/settings", {{"Authorization", basic_auth(kPassword)}}), 200);
+  CHECK(s["settings"]["owncast-token"]["set"] == false);
+  CHECK(s["settings"]["owncast-url"]["value"] == owncast.url());
 }
 
 TEST_CASE("app: guided setup configures tips at run time; tips list, CSV, analytics, leaderboard") {
@@ -397,10 +401,22 @@ TEST_CASE("app: guided setup configures tips at run time; tips list, CSV, analyt
   auto refused = parse(c.Post("/plugins/wm/api/setup/key/test", h, "{}", "application/json"), 200);
   CHECK(refused["ok"] == false);
   CHECK_FALSE(refused["error"]["message"].get<std::string>().empty());
+  auto state = parse(c.Get("/plugins/wm/api/setup/state", h), 200);
+  CHECK(state["wallet"]["id"] == sb.wallet("streamer"));
+  CHECK(state["wallet"]["assetCode"] == "EUR");
+  CHECK(state["wallet"]["checkedAt"].is_string());
+  CHECK(state["key"]["keyId"] == "admin-key");
+  CHECK(state["key"]["jwk"] == k["jwk"]);
+  CHECK(state["keyTest"]["ok"] == false);
+  CHECK(state["keyTest"]["message"] == refused["error"]["message"]);
   sb.register_key("streamer", k["jwk"]);
   auto tested = parse(c.Post("/plugins/wm/api/setup/key/test", h, "{}", "application/json"), 200);
   INFO(tested.dump());
   CHECK(tested["ok"] == true);
+  state = parse(c.Get("/plugins/wm/api/setup/state", h), 200);
+  CHECK(state["keyTest"]["ok"] == true);
+  CHECK(state["keyTest"]["testedAt"].is_string());
+  CHECK_FALSE(state["keyTest"].contains("x"));
 
   // Tips work now, without a restart.
   auto created = parse(c.Post("/plugins/wm/tips", tip.dump(), "application/json"), 201);
