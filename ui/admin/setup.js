@@ -699,9 +699,9 @@ function showFieldError(input, text) {
 
 function clearFieldErrors(root) {
   for (const input of root.querySelectorAll('[aria-invalid="true"]')) {
-    const node = document.getElementById(`${input.id}-error`);
-    if (node) fieldError(input, node, null);
-    else input.removeAttribute('aria-invalid');
+    const ids = (input.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
+    for (const id of ids.filter((x) => x.endsWith('-error'))) fieldError(input, $(id), null);
+    input.removeAttribute('aria-invalid');
   }
 }
 
@@ -751,13 +751,20 @@ async function onTipsSave(e) {
     } catch (ex) {
       // Nothing is re-rendered from the server here: every field keeps what was typed.
       const field = ex.body?.error?.field;
-      const key = field || Object.keys(patch).find((k) => ex.message.includes(k));
-      const input = inputForField(key);
-      if (input && input.closest('#tips-form') && !input.closest('#ct-rows')) {
+      const input = inputForField(field);
+      if (input && !input.closest('#ct-rows')) {
         showFieldError(input, ex.message);
         input.focus();
       } else {
-        showError(err, ex.message);
+        // No field named: the message below the form, tied to the setting it mentions.
+        const key = Object.keys(patch).find((k) => ex.message.includes(k));
+        const named = key && document.querySelector(`#tips-form [data-setting="${key}"]`);
+        if (named) {
+          fieldError(named, err, ex.message);
+          named.focus();
+        } else {
+          showError(err, ex.message);
+        }
       }
     }
     renderThemes();
