@@ -396,7 +396,7 @@ test('login backoff: one sentence with a live countdown; the button waits too', 
     await p.screenshot({ path: join(out, 'login-backoff.png') });
     await tid('login-password', p).fill(PASSWORD);
     await tid('login-submit', p).click();
-    await tid('view-setup', p).waitFor({ timeout: 60000 });
+    await p.locator('body[data-state="app"]').waitFor({ timeout: 60000 });
   } finally {
     await ctx.close();
   }
