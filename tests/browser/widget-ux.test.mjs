@@ -218,7 +218,7 @@ test('review: name, message, fee warning and a countdown; an expired quote is re
 
 test('done: chat is promised only when the announcement was queued', async () => {
   for (const announcement of ['queued', undefined]) {
-    const { context, frame } = await openWidget({
+    const { context, frame, f } = await openWidget({
       setup: (ctx) => fakeTipApi(ctx, wm.url, {
         status: (id) => ({ id, status: 'completed', amounts: { receiveAmount: { value: '250', assetCode: 'EUR', assetScale: 2 } }, ...(announcement ? { announcement } : {}) }),
       }),
@@ -234,6 +234,7 @@ test('done: chat is promised only when the announcement was queued', async () =>
       assert.match(text, /reached the streamer/);
       if (announcement) assert.match(text, /chat/);
       else assert.doesNotMatch(text, /chat/, `no promise without an announcement: ${text}`);
+      assert.deepEqual(await axeViolations(f), [], 'axe on the done step');
     } finally {
       await context.close();
     }
