@@ -1,6 +1,8 @@
 #include "http/server.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <exception>
 
 #include "core/crypto.h"
@@ -75,13 +77,56 @@ std::string redact_path(std::string_view path) {
   return std::string(path);
 }
 
-Server::Server(ServerOptions opts, Metrics* metrics) : opts_(opts), metrics_(metrics) {
-  size_t threads = opts_.threads;
-  svr_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  svr_.set_tcp_nodelay(true);
+// cpp-httplib's request processing (parsing, routing, handlers, response writing) run on a
+// complete request held in memory; the answer is collected in memory for the listener to send.
+class Server::Engine : public httplib::Server {
+ public:
+  RawResponse serve(const RawRequest& r) {
+    Memory s(r);
+    bool closed = false;
+    // The listener already answered "Expect: 100-continue" before reading the body.
+    const bool ok = process_request(s, r.last, closed, [](httplib::Request& req) { req.headers.erase("Expect"); });
+    return {std::move(s.out), !ok || closed || r.last};
+  }
+
+ private:
+  class Memory : public httplib::Stream {
+   public:
+    explicit Memory(const RawRequest& r) : r_(r) {}
+    bool is_readable() const override { return pos_ < r_.bytes.size(); }
+    bool is_writable() const override { return true; }
+    ssize_t read(char* ptr, size_t size) override {
+      size = std::min(size, r_.bytes.size() - pos_);
+      std::memcpy(ptr, r_.bytes.data() + pos_, size);
+      pos_ += size;
+      return static_cast<ssize_t>(size);
+    }
+    ssize_t write(const char* ptr, size_t size) override {
+      out.append(ptr, size);
+      return static_cast<ssize_t>(size);
+    }
+    void get_remote_ip_and_port(std::string& ip, int& port) const override {
+      ip = r_.remote_ip;
+      port = r_.remote_port;
+    }
+    void get_local_ip_and_port(std::string& ip, int& port) const override {
+      ip = r_.local_ip;
+      port = r_.local_port;
+    }
+    // No socket behind this stream (httplib only uses it for select()-size checks).
+    socket_t socket() const override { return INVALID_SOCKET; }
+    std::string out;
+
+   private:
+    const RawRequest& r_;
+    size_t pos_ = 0;
+  };
+};
+
+Server::Server(ServerOptions opts, Metrics* metrics)
+    : opts_(std::move(opts)), metrics_(metrics), engine_(std::make_unique<Engine>()) {
+  httplib::Server& svr_ = *engine_;
   svr_.set_payload_max_length(opts_.max_body);
-  svr_.set_read_timeout(opts_.read_timeout_s, 0);
-  svr_.set_write_timeout(opts_.write_timeout_s, 0);
   svr_.set_keep_alive_timeout(opts_.keep_alive_timeout_s);
   svr_.set_keep_alive_max_count(10000);
 
@@ -125,52 +170,72 @@ Server::Server(ServerOptions opts, Metrics* metrics) : opts_(opts), metrics_(met
                          {"rid", res.get_header_value("X-Request-Id")}});
     });
   }
+  listener_ = std::make_unique<Listener>(listener_options());
+}
+
+ListenerOptions Server::listener_options() {
+  ListenerOptions lo;
+  lo.request_timeout_ms = opts_.request_timeout_s * 1000;
+  lo.idle_timeout_ms = opts_.keep_alive_timeout_s * 1000;
+  lo.write_timeout_ms = opts_.write_timeout_s * 1000;
+  lo.per_address = opts_.per_address;
+  lo.max_connections = opts_.max_connections;
+  lo.threads = opts_.threads;
+  lo.worker_nice = opts_.worker_nice;
+  lo.exempt = [this](std::string_view ip) { return opts_.trusted_proxies.trusted(ip); };
+  const uint64_t max = opts_.max_body;
+  lo.body_limit = [this, max](std::string_view method, std::string_view path) {
+    return opts_.body_limit ? std::min<uint64_t>(max, opts_.body_limit(method, path)) : max;
+  };
+  Engine* engine = engine_.get();
+  lo.handle = [engine](const RawRequest& r) { return engine->serve(r); };
+  const bool log_requests = opts_.access_log;
+  Metrics* m = metrics_;
+  lo.on_refused = [m, log_requests](std::string_view reason, const std::string& ip, std::string_view method,
+                                    std::string_view path, int status) {
+    if (m)
+      m->counter("owncast_wm_http_refused_total", "Requests and connections refused by the listener, by reason",
+                 "reason", std::string(reason))
+          ->inc();
+    if (status > 0 && log_requests)
+      log::info("http", {{"method", std::string(method)},
+                         {"path", redact_path(path)},
+                         {"status", std::to_string(status)},
+                         {"client", ip},
+                         {"refused", std::string(reason)}});
+  };
+  return lo;
 }
 
 Server::~Server() { stop(); }
 
 void Server::get(const std::string& p, Access a, Handler h) {
   routes_.push_back({"GET", p, a});
-  svr_.Get(p, std::move(h));
+  engine_->Get(p, std::move(h));
 }
 void Server::post(const std::string& p, Access a, Handler h) {
   routes_.push_back({"POST", p, a});
-  svr_.Post(p, std::move(h));
+  engine_->Post(p, std::move(h));
 }
 void Server::put(const std::string& p, Access a, Handler h) {
   routes_.push_back({"PUT", p, a});
-  svr_.Put(p, std::move(h));
+  engine_->Put(p, std::move(h));
 }
 void Server::del(const std::string& p, Access a, Handler h) {
   routes_.push_back({"DELETE", p, a});
-  svr_.Delete(p, std::move(h));
+  engine_->Delete(p, std::move(h));
 }
 void Server::options(const std::string& p, Handler h) {
   routes_.push_back({"OPTIONS", p, Access::public_});
-  svr_.Options(p, std::move(h));
+  engine_->Options(p, std::move(h));
 }
 
-Result<int> Server::bind(const std::string& host, int port) {
-  // cpp-httplib listens with a backlog of 5, so a burst of new connections (a browser, an
-  // Owncast worker pool, a load test) waits for SYN retransmits. Remember the listening
-  // socket and raise the backlog once bound (listen() on a listening socket updates it).
-  svr_.set_socket_options([this](socket_t sock) {
-    httplib::default_socket_options(sock);
-    listen_fd_ = sock;
-  });
-  int bound = port == 0 ? svr_.bind_to_any_port(host) : (svr_.bind_to_port(host, port) ? port : -1);
-  if (bound <= 0)
-    return Error{"listen_failed", "cannot listen on " + host + ":" + std::to_string(port) +
-                                      " (address in use or not available)"};
-  if (listen_fd_ >= 0) ::listen(listen_fd_, 1024);
-  return bound;
-}
-
-void Server::run() { svr_.listen_after_bind(); }
-void Server::stop() {
-  if (svr_.is_running()) svr_.stop();
-}
-bool Server::running() const { return svr_.is_running(); }
+Result<int> Server::bind(const std::string& host, int port) { return listener_->bind(host, port); }
+void Server::run() { listener_->run(); }
+void Server::stop() { listener_->stop(); }
+bool Server::running() const { return listener_->running(); }
+size_t Server::connections() const { return listener_->connections(); }
+httplib::Server& Server::raw() { return *engine_; }
 
 std::string Server::client_ip(const Request& req) const {
   // Several X-Forwarded-For headers count as one comma-separated list, in order.

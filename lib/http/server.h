@@ -1,5 +1,7 @@
-// HTTP server: cpp-httplib with our defaults (timeouts, body limits, request ids, redacted
+// HTTP server: cpp-httplib's routing with our defaults (body limits, request ids, redacted
 // access log, JSON errors, last-resort exception handler) and a route table that can be listed.
+// Sockets are ours (http/listener.h): requests reach httplib complete and in memory, so slow
+// clients, body bombs and connection floods never hold a handler thread.
 #pragma once
 #include <httplib.h>
 
@@ -14,6 +16,7 @@
 #include "core/metrics.h"
 #include "core/result.h"
 #include "http/client_ip.h"
+#include "http/listener.h"
 
 namespace wm::http {
 
@@ -32,10 +35,16 @@ struct Route {
 struct ServerOptions {
   size_t max_body = 1u << 20;       // hard limit for any request body (webhooks); 413 beyond
   size_t api_max_body = 64u << 10;  // limit for JSON API bodies (checked by json_body())
-  int read_timeout_s = 5;
+  // The body limit of one request, chosen from its method and raw path before the body is read
+  // (413 and close beyond it). Unset: max_body for every request.
+  std::function<uint64_t(std::string_view method, std::string_view path)> body_limit;
+  int request_timeout_s = 10;       // a request's head and body must arrive within this
   int write_timeout_s = 5;
-  int keep_alive_timeout_s = 5;
-  size_t threads = 64;              // connections served at once (keep-alive holds a thread)
+  int keep_alive_timeout_s = 5;     // idle wait for a connection's next request
+  size_t per_address = 16;          // connections per client address (trusted proxies exempt)
+  size_t max_connections = 4096;    // all connections (bounded by the descriptor limit)
+  size_t threads = 64;              // handlers running at once; waiting connections hold none
+  int worker_nice = 0;              // > 0: handler threads yield the CPU to other listeners
   bool access_log = true;
   // Requests from these addresses are taken to come from a reverse proxy: client_ip() reads
   // X-Forwarded-For on them.
@@ -71,14 +80,17 @@ class Server {
   void run();   // serves until stop(); returns after in-flight requests finished
   void stop();  // safe from any thread
   bool running() const;
-  httplib::Server& raw() { return svr_; }
+  size_t connections() const;  // open client connections
+  httplib::Server& raw();
 
  private:
+  class Engine;
+  ListenerOptions listener_options();
   ServerOptions opts_;
   Metrics* metrics_;
-  httplib::Server svr_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<Listener> listener_;
   std::vector<Route> routes_;
-  int listen_fd_ = -1;
 };
 
 }  // namespace wm::http
