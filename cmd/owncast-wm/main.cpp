@@ -1,5 +1,6 @@
 // owncast-wm: parse the command line, load configuration, wire the app, wait for a signal.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <string>
@@ -58,6 +59,13 @@ int serve(const std::vector<std::string>& args) {
   sigaddset(&sigs, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // Each client connection is a descriptor: use all the process may have (the listener keeps
+  // 128 in reserve and refuses connections beyond that).
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
 
   auto app = wm::app::App::create(*config);
   if (!app) return fail(app.error().message);
@@ -65,6 +73,10 @@ int serve(const std::vector<std::string>& args) {
   if (!port) return fail(port.error().message);
 
   std::printf("owncast-wm listening on %s\n", wm::default_public_url(config->listen_host, *port).c_str());
+  if (auto hook = (*app)->webhook_listen_url(); !hook.empty()) {
+    std::printf("owncast-wm webhook listener on %s (Owncast's webhook and /healthz only)\n", hook.c_str());
+    wm::log::info("webhook listener", {{"address", hook}});
+  }
   wm::log::info("owncast-wm listening", {{"version", kVersion},
                                          {"address", config->listen_host + ":" + std::to_string(*port)},
                                          {"data_dir", config->data_dir},

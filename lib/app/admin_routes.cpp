@@ -374,7 +374,8 @@ void register_admin_routes(http::Server& server, const AdminContext& ctx, const 
                   return http::json_error(res, 400, "missing_password", "the Owncast admin password is required");
                 if (ctx.webhook_tokens.empty())
                   return http::json_error(res, 500, "no_webhook_token", "no webhook token is configured");
-                auto plan = owncast::plan_from_plugin_yml(ctx.public_url(), ctx.webhook_tokens.front());
+                auto plan = owncast::plan_from_plugin_yml(
+                    ctx.webhook_base_url ? ctx.webhook_base_url() : ctx.public_url(), ctx.webhook_tokens.front());
                 if (!plan) return error_reply(res, 500, plan.error());
                 if (url == c.owncast_url) plan->existing_token = c.owncast_token;
                 auto r = owncast::connect(url, password, *plan);

@@ -32,6 +32,7 @@ struct AdminContext {
   std::string data_dir;
   size_t max_body = 64u << 10;
   std::function<std::string()> public_url;
+  std::function<std::string()> webhook_base_url;  // where Owncast calls the webhook (unset: public_url)
   // Applies the settings (rebuilds the Open Payments client, tip service, announcer).
   std::function<Status()> reconfigure;
   std::function<std::shared_ptr<tips::TipService>()> tips;

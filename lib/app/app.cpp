@@ -13,6 +13,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "admin/auth.h"
 #include "analytics/support.h"
@@ -52,6 +53,8 @@ struct App::Impl {
   std::unique_ptr<admin::AdminAuth> auth;
   std::unique_ptr<tips::ViewerSessions> viewers;  // the widget's 30-minute wallet memory
   std::unique_ptr<http::Server> server;
+  std::unique_ptr<http::Server> hook_server;  // --webhook-listen: Owncast's webhook on its own threads
+  std::string hook_url;                       // that listener's base URL, known after bind()
   std::vector<std::string> tokens;
   std::string setup_token;  // one-time first-run link (printed by main), empty when a password is set
 
@@ -80,6 +83,10 @@ struct App::Impl {
   std::string url() const {
     std::lock_guard<std::mutex> lock(live_mu);
     return public_url;
+  }
+  std::string webhook_base() const {
+    std::lock_guard<std::mutex> lock(live_mu);
+    return hook_server ? hook_url : public_url;
   }
   std::shared_ptr<tips::TipService> tip_service() const {
     std::lock_guard<std::mutex> lock(live_mu);
@@ -200,6 +207,25 @@ Status App::Impl::announce(const tips::TipRecord& t, bool force) {
   return notify::announce_tip(*box, tmpl, v);
 }
 
+// Body limits chosen before a body is read: 2 MiB for the webhook with a valid token, the JSON
+// API limit (64 KiB) for everything else.
+static http::ServerOptions server_options(const Config& config, const std::vector<std::string>& tokens,
+                                          http::TrustedProxies proxies) {
+  http::ServerOptions ho;
+  ho.max_body = 2u << 20;
+  ho.threads = config.http_threads;
+  ho.access_log = config.access_log;
+  ho.trusted_proxies = std::move(proxies);
+  const size_t api = ho.api_max_body, hook = ho.max_body;
+  ho.body_limit = [tokens, api, hook](std::string_view method, std::string_view path) -> uint64_t {
+    static constexpr std::string_view kHook = "/webhooks/owncast/";
+    if (method == "POST" && path.substr(0, kHook.size()) == kHook && owncast::token_matches(tokens, path.substr(kHook.size())))
+      return hook;
+    return api;
+  };
+  return ho;
+}
+
 App::App(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 App::~App() { shutdown(); }
 
@@ -259,17 +285,23 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
     log::warn("tips are not available until the admin page fixes the settings", {{"error", s.error().message}});
   }
 
-  http::ServerOptions ho;
-  ho.max_body = 2u << 20;
-  ho.threads = config.http_threads;
-  ho.access_log = config.access_log;
   auto proxies = http::TrustedProxies::parse(config.trusted_proxies);
   if (!proxies) return proxies.error();
-  ho.trusted_proxies = std::move(*proxies);
+  const bool own_hook_listener = config.webhook_listen_port >= 0;
+  http::ServerOptions ho = server_options(config, d->tokens, std::move(*proxies));
+  if (own_hook_listener) {
+    http::ServerOptions hook = ho;
+    hook.threads = 16;         // quick handlers; enough for durable-mode group commits
+    hook.per_address = 256;    // Owncast may open many connections in a burst
+    d->hook_server = std::make_unique<http::Server>(hook, &d->metrics);
+    register_webhook_routes(*d->hook_server, *d->service, d->tokens, d->metrics);
+    ho.worker_nice = 5;  // public handlers yield the CPU to the webhook listener under load
+  }
   d->server = std::make_unique<http::Server>(ho, &d->metrics);
   auto public_url = [raw] { return raw->url(); };
   http::AdminGuard guard = make_admin_guard(*d->auth, public_url, *d->server);
-  register_routes(*d->server, *d->service, public_url, guard, d->tokens, d->metrics);
+  register_routes(*d->server, *d->service, {[raw] { return raw->webhook_base(); }, !own_hook_listener}, guard,
+                  d->tokens, d->metrics);
 
   TierConfig tiers;
   tiers.admin = guard;
@@ -301,6 +333,7 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   ac.data_dir = config.data_dir;
   ac.max_body = d->server->options().api_max_body;
   ac.public_url = public_url;
+  ac.webhook_base_url = [raw] { return raw->webhook_base(); };
   ac.reconfigure = [raw] { return raw->reconfigure(); };
   ac.tips = [raw] { return raw->tip_service(); };
   ac.announce = [raw](const tips::TipRecord& t) { return raw->announce(t, true); };
@@ -334,8 +367,15 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
 Result<int> App::bind() {
   auto port = impl_->server->bind(impl_->base.listen_host, impl_->base.listen_port);
   if (!port) return port;
+  std::string hook_url;
+  if (impl_->hook_server) {
+    auto hook = impl_->hook_server->bind(impl_->base.webhook_listen_host, impl_->base.webhook_listen_port);
+    if (!hook) return hook.error();
+    hook_url = default_public_url(impl_->base.webhook_listen_host, *hook);
+  }
   // With --listen ...:0 the real port is known only now.
   std::lock_guard<std::mutex> lock(impl_->live_mu);
+  impl_->hook_url = hook_url;
   if (!impl_->base.pinned.count("public-url")) {
     impl_->public_url = default_public_url(impl_->base.listen_host, *port);
     impl_->cfg.public_url = impl_->public_url;
@@ -351,7 +391,13 @@ void App::run() {
     if (impl_->stopping) return;
     impl_->serving = true;
   }
+  std::thread hook;
+  if (impl_->hook_server) hook = std::thread([this] { impl_->hook_server->run(); });
   impl_->server->run();
+  if (hook.joinable()) {
+    impl_->hook_server->stop();
+    hook.join();
+  }
   {
     std::lock_guard<std::mutex> lock(impl_->run_mu);
     impl_->serving = false;
@@ -373,6 +419,7 @@ void App::shutdown() {
       impl_->run_cv.wait_for(lock, std::chrono::milliseconds(50));
     }
     impl_->server->stop();
+    if (impl_->hook_server) impl_->hook_server->stop();
   }
   std::shared_ptr<TipStack> tips;
   std::shared_ptr<notify::Outbox> outbox;
@@ -397,12 +444,17 @@ void App::shutdown() {
 
 std::vector<std::string> App::webhook_urls() const {
   std::vector<std::string> out;
-  const std::string base = impl_->url();
+  const std::string base = impl_->webhook_base();
   for (const auto& t : impl_->tokens) out.push_back(base + "/webhooks/owncast/" + t);
   return out;
 }
 
 std::string App::public_url() const { return impl_->url(); }
+
+std::string App::webhook_listen_url() const {
+  std::lock_guard<std::mutex> lock(impl_->live_mu);
+  return impl_->hook_server ? impl_->hook_url : std::string();
+}
 
 std::string App::setup_url() const {
   if (impl_->setup_token.empty() || impl_->auth->password_set()) return {};

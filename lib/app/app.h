@@ -24,10 +24,14 @@ class App {
   // Safe to call from another thread and more than once.
   void shutdown();
 
-  // "<public-url>/webhooks/owncast/<token>" for each active token (first = current).
+  // "<base>/webhooks/owncast/<token>" for each active token (first = current); base is the
+  // --webhook-listen listener when there is one, else the public URL.
   std::vector<std::string> webhook_urls() const;
   const std::vector<http::Route>& routes() const;
   std::string public_url() const;
+  // --webhook-listen: that listener's base URL (after bind()); empty when the webhook is served
+  // on --listen.
+  std::string webhook_listen_url() const;
   // First start without an admin password: "<public-url>/plugins/wm/admin#setup=<one-time token>"
   // (valid 30 minutes, single use). Empty once a password is set.
   std::string setup_url() const;

@@ -98,7 +98,11 @@ int cmd_connect(const std::vector<std::string>& args, std::istream& in, std::ost
   store::Store& st = **opened;
   auto tokens = owncast::webhook_tokens(st, config->webhook_token);
   if (!tokens) return fail(2, tokens.error().message);
-  auto plan = owncast::plan_from_plugin_yml(config->public_url, tokens->front());
+  // With --webhook-listen, Owncast calls that listener.
+  const std::string hook_base = config->webhook_listen_port > 0
+                                    ? default_public_url(config->webhook_listen_host, config->webhook_listen_port)
+                                    : config->public_url;
+  auto plan = owncast::plan_from_plugin_yml(hook_base, tokens->front());
   if (!plan) return fail(2, plan.error().message);
 
   store::Table settings = st.table("settings");

@@ -48,36 +48,11 @@ void serve_asset(Response& res, const std::string& path) {
 
 }  // namespace
 
-void register_routes(http::Server& server, owncast::Service& service, std::function<std::string()> public_url,
-                     http::AdminGuard guard, const std::vector<std::string>& tokens, Metrics& metrics) {
-  auto admin = [guard](http::Handler h) {
-    return [guard, h = std::move(h)](const Request& req, Response& res) {
-      if (guard(req, res)) h(req, res);
-    };
-  };
-
+void register_webhook_routes(http::Server& server, owncast::Service& service, const std::vector<std::string>& tokens,
+                             Metrics& metrics) {
   server.get("/healthz", Access::public_, [](const Request&, Response& res) {
     http::json_reply(res, 200, {{"status", "ok"}});
   });
-
-  server.get("/metrics", Access::public_, [&metrics](const Request&, Response& res) {
-    res.set_content(metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
-  });
-
-  server.get("/plugins/wm/plugin.yml", Access::public_,
-             [](const Request&, Response& res) { serve_asset(res, "plugin.yml"); });
-
-  server.get(R"(/plugins/wm/ui/([A-Za-z0-9_\-./]+))", Access::public_, [](const Request& req, Response& res) {
-    std::string rel = req.matches[1];
-    if (rel.find("..") != std::string::npos) {
-      http::json_error(res, 404, "not_found", "no such file");
-      return;
-    }
-    serve_asset(res, "ui/" + rel);
-  });
-
-  server.get("/", Access::public_, [](const Request&, Response& res) { res.set_redirect("/plugins/wm/admin"); });
-
   // Owncast's webhook. Wrong or missing token: 404 exactly like an unknown route.
   Counter* bad_token = metrics.counter("owncast_wm_webhook_rejected_total", "Webhook requests rejected, by reason",
                                        "reason", "bad_token");
@@ -96,6 +71,41 @@ void register_routes(http::Server& server, owncast::Service& service, std::funct
                   http::json_error(res, ack.status, ack.code, ack.message);
                 }
               });
+}
+
+void register_routes(http::Server& server, owncast::Service& service, WebhookPlace webhook, http::AdminGuard guard,
+                     const std::vector<std::string>& tokens, Metrics& metrics) {
+  auto admin = [guard](http::Handler h) {
+    return [guard, h = std::move(h)](const Request& req, Response& res) {
+      if (guard(req, res)) h(req, res);
+    };
+  };
+
+  if (webhook.here) {
+    register_webhook_routes(server, service, tokens, metrics);
+  } else {
+    server.get("/healthz", Access::public_, [](const Request&, Response& res) {
+      http::json_reply(res, 200, {{"status", "ok"}});
+    });
+  }
+
+  server.get("/metrics", Access::public_, [&metrics](const Request&, Response& res) {
+    res.set_content(metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+
+  server.get("/plugins/wm/plugin.yml", Access::public_,
+             [](const Request&, Response& res) { serve_asset(res, "plugin.yml"); });
+
+  server.get(R"(/plugins/wm/ui/([A-Za-z0-9_\-./]+))", Access::public_, [](const Request& req, Response& res) {
+    std::string rel = req.matches[1];
+    if (rel.find("..") != std::string::npos) {
+      http::json_error(res, 404, "not_found", "no such file");
+      return;
+    }
+    serve_asset(res, "ui/" + rel);
+  });
+
+  server.get("/", Access::public_, [](const Request&, Response& res) { res.set_redirect("/plugins/wm/admin"); });
 
   // A route that does nothing, so benchmarks can compare the webhook against the server's floor.
   server.post("/plugins/wm/noop", Access::public_, [](const Request&, Response& res) { res.status = 204; });
@@ -153,10 +163,14 @@ void register_routes(http::Server& server, owncast::Service& service, std::funct
                http::json_reply(res, 200, service.list_streams(limit));
              }));
 
-  server.get("/plugins/wm/api/webhook", Access::admin, admin([tokens, public_url](const Request&, Response& res) {
+  server.get("/plugins/wm/api/webhook", Access::admin, admin([tokens, webhook](const Request&, Response& res) {
                json urls = json::array();
-               for (const auto& t : tokens) urls.push_back(public_url() + "/webhooks/owncast/" + t);
-               http::json_reply(res, 200, {{"urls", urls}, {"url", urls.empty() ? json(nullptr) : urls[0]}});
+               const std::string base = webhook.base_url();
+               for (const auto& t : tokens) urls.push_back(base + "/webhooks/owncast/" + t);
+               http::json_reply(res, 200,
+                                {{"urls", urls},
+                                 {"url", urls.empty() ? json(nullptr) : urls[0]},
+                                 {"webhookListenUrl", webhook.here ? json(nullptr) : json(base)}});
              }));
 }
 

@@ -10,6 +10,8 @@ namespace wm {
 const std::vector<OptionInfo>& config_options() {
   static const std::vector<OptionInfo> opts = {
       {"listen", "OWNCAST_WM_LISTEN", "127.0.0.1:8085", "address:port to listen on ([::1]:port for IPv6)"},
+      {"webhook-listen", "OWNCAST_WM_WEBHOOK_LISTEN", "",
+       "address:port of a separate listener for Owncast's webhooks only (default: served on --listen)"},
       {"data-dir", "OWNCAST_WM_DATA_DIR", "./data", "folder for the LMDB store and generated secrets"},
       {"public-url", "OWNCAST_WM_PUBLIC_URL", "", "URL browsers use to reach the sidecar (default http://<listen>)"},
       {"owncast-url", "OWNCAST_BASE_URL", "", "Owncast base URL, e.g. http://127.0.0.1:8080"},
@@ -116,23 +118,24 @@ static bool parse_int(const std::string& s, long lo, long hi, long& out) {
   return true;
 }
 
-static Status parse_listen(const std::string& s, Config& c) {
+static Status parse_listen(const std::string& s, std::string& out_host, int& out_port,
+                           const std::string& flag = "--listen") {
   auto colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0) return Error{"invalid_config", "--listen must be host:port, got '" + s + "'"};
+  if (colon == std::string::npos || colon == 0) return Error{"invalid_config", flag + " must be host:port, got '" + s + "'"};
   std::string host = s.substr(0, colon);
   long port;
   if (!parse_int(s.substr(colon + 1), 0, 65535, port))
-    return Error{"invalid_config", "--listen port must be 0-65535 (0 = any free port), got '" + s + "'"};
+    return Error{"invalid_config", flag + " port must be 0-65535 (0 = any free port), got '" + s + "'"};
   if (host.front() == '[') {
-    if (host.back() != ']') return Error{"invalid_config", "--listen IPv6 host must be [addr], got '" + s + "'"};
+    if (host.back() != ']') return Error{"invalid_config", flag + " IPv6 host must be [addr], got '" + s + "'"};
     host = host.substr(1, host.size() - 2);
   }
   for (char ch : host) {
     if (!(isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == ':'))
-      return Error{"invalid_config", "--listen host is not valid: '" + s + "'"};
+      return Error{"invalid_config", flag + " host is not valid: '" + s + "'"};
   }
-  c.listen_host = host;
-  c.listen_port = static_cast<int>(port);
+  out_host = host;
+  out_port = static_cast<int>(port);
   return ok_status();
 }
 
@@ -204,7 +207,14 @@ Result<Config> load_config(const std::vector<std::string>& args, std::vector<std
   }
 
   Config c;
-  if (auto s = parse_listen(values["listen"], c); !s) return s.error();
+  if (auto s = parse_listen(values["listen"], c.listen_host, c.listen_port); !s) return s.error();
+  if (!values["webhook-listen"].empty()) {
+    auto s = parse_listen(values["webhook-listen"], c.webhook_listen_host, c.webhook_listen_port, "--webhook-listen");
+    if (!s) return s.error();
+    // The same address as --listen means no separate listener (port 0 always means a new one).
+    if (c.webhook_listen_host == c.listen_host && c.webhook_listen_port == c.listen_port && c.listen_port != 0)
+      c.webhook_listen_port = -1;
+  }
   c.data_dir = values["data-dir"];
   if (c.data_dir.empty()) return Error{"invalid_config", "--data-dir must not be empty"};
   c.public_url = values["public-url"];

@@ -14,6 +14,10 @@ enum class SignatureMode { off, if_present, required };
 struct Config {
   std::string listen_host = "127.0.0.1";
   int listen_port = 8085;
+  // --webhook-listen: a second listener serving only Owncast's webhook and /healthz, on its own
+  // threads; port -1 = none (the webhook is served on --listen).
+  std::string webhook_listen_host;
+  int webhook_listen_port = -1;
   std::string data_dir = "./data";
   std::string public_url;        // how browsers reach the sidecar; derived from listen if empty
   std::string owncast_url;       // Owncast base URL
