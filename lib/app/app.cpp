@@ -300,7 +300,7 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   d->server = std::make_unique<http::Server>(ho, &d->metrics);
   auto public_url = [raw] { return raw->url(); };
   http::AdminGuard guard = make_admin_guard(*d->auth, public_url, *d->server);
-  register_routes(*d->server, *d->service, {[raw] { return raw->webhook_base(); }, !own_hook_listener}, guard,
+  register_routes(*d->server, *d->service, {[raw] { return raw->webhook_base(); }, !own_hook_listener, public_url}, guard,
                   d->tokens, d->metrics);
 
   TierConfig tiers;

@@ -163,14 +163,18 @@ void register_routes(http::Server& server, owncast::Service& service, WebhookPla
                http::json_reply(res, 200, service.list_streams(limit));
              }));
 
+  // url/urls: what Owncast must call. With --webhook-listen that is the webhook listener, also
+  // named by webhookListenUrl; publicUrl stays the base for the widget and the admin page.
   server.get("/plugins/wm/api/webhook", Access::admin, admin([tokens, webhook](const Request&, Response& res) {
                json urls = json::array();
                const std::string base = webhook.base_url();
                for (const auto& t : tokens) urls.push_back(base + "/webhooks/owncast/" + t);
+               json first = urls.empty() ? json(nullptr) : urls[0];
                http::json_reply(res, 200,
                                 {{"urls", urls},
-                                 {"url", urls.empty() ? json(nullptr) : urls[0]},
-                                 {"webhookListenUrl", webhook.here ? json(nullptr) : json(base)}});
+                                 {"url", first},
+                                 {"webhookListenUrl", webhook.here ? json(nullptr) : first},
+                                 {"publicUrl", webhook.public_url()}});
              }));
 }
 

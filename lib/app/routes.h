@@ -18,6 +18,7 @@ namespace wm::app {
 struct WebhookPlace {
   std::function<std::string()> base_url;
   bool here = true;
+  std::function<std::string()> public_url;
 };
 void register_routes(http::Server& server, owncast::Service& service, WebhookPlace webhook, http::AdminGuard admin,
                      const std::vector<std::string>& tokens, Metrics& metrics);

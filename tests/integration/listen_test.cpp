@@ -84,7 +84,8 @@ TEST_CASE("binary: --webhook-listen serves only the webhook and /healthz, and th
   REQUIRE(api->status == 200);
   auto j = json::parse(api->body);
   CHECK(j["url"] == url);
-  CHECK(j["webhookListenUrl"] == "http://127.0.0.1:" + std::to_string(hook));
+  CHECK(j["webhookListenUrl"] == url);
+  CHECK(j["publicUrl"] == "http://127.0.0.1:" + std::to_string(pub));
 }
 
 TEST_CASE("binary: the 2 MiB webhook limit needs a valid token; other bodies are limited to 64 KiB") {

@@ -466,7 +466,7 @@ async function loadManual() {
     const listen = typeof hook.webhookListenUrl === 'string' && hook.webhookListenUrl !== hook.url ? hook.webhookListenUrl : '';
     $('manual-webhook-listen-row').hidden = !listen;
     $('manual-webhook-listen').textContent = listen;
-    const base = String(hook.url).replace(/\/webhooks\/owncast\/.*$/, '');
+    const base = hook.publicUrl || String(hook.url).replace(/\/webhooks\/owncast\/.*$/, '');
     $('manual-action').textContent = `${base}/plugins/wm/widget/tip-panel`;
   } catch (ex) {
     $('manual-webhook').textContent = `Could not load the webhook URL: ${ex.message}`;
