@@ -387,8 +387,7 @@ void Listener::Impl::sweep() {
       refuse(c, 408, "timeout", "the request was not received within " + std::to_string(o.request_timeout_ms / 1000) +
                                     " seconds");
     } else {
-      if (c.state == State::idle) refused("idle_timeout", c.ip, nullptr, 0);
-      close_conn(c);
+      close_conn(c);  // idle keep-alive, unsent answer or finished drain
     }
   }
 }

@@ -49,7 +49,7 @@ struct ListenerOptions {
   // Runs a complete request on a worker thread; required.
   std::function<RawResponse(const RawRequest&)> handle;
   // Called on each refusal by the listener: a request it answered itself (status > 0, e.g. 413)
-  // or a connection it closed (status 0: per_address_limit, connection_limit, idle_timeout).
+  // or a connection it closed (status 0: per_address_limit, connection_limit).
   std::function<void(std::string_view reason, const std::string& ip, std::string_view method, std::string_view path,
                      int status)>
       on_refused;
