@@ -114,25 +114,107 @@ json average_json(const AssetKey& asset, const Sum& sum) {
   return money_json(asset, mean);
 }
 
+namespace {
+
+// The lowercase code point for the capitals fold_name() knows; others unchanged.
+char32_t lower(char32_t c) {
+  if (c >= U'A' && c <= U'Z') return c + 32;
+  if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 0x20;                 // Latin-1
+  if ((c >= 0x100 && c <= 0x12F) || (c >= 0x132 && c <= 0x137) || (c >= 0x14A && c <= 0x177))
+    return c % 2 == 0 ? c + 1 : c;                                           // Latin Extended-A
+  if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) return c % 2 == 1 ? c + 1 : c;
+  if (c == 0x178) return 0xFF;
+  if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 0x20;               // Greek
+  if (c >= 0x410 && c <= 0x42F) return c + 0x20;                             // Cyrillic
+  if (c >= 0x400 && c <= 0x40F) return c + 0x50;
+  return c;
+}
+
+void put_utf8(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else {  // lower() maps two-byte code points to two-byte code points only
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+bool ascii_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && ascii_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && ascii_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::string fold_name(std::string_view name) {
+  const std::string_view s = trimmed(name);
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    if (b0 < 0x80) {
+      put_utf8(out, lower(b0));
+      ++i;
+    } else if ((b0 & 0xE0) == 0xC0 && i + 1 < s.size() && (static_cast<unsigned char>(s[i + 1]) & 0xC0) == 0x80) {
+      const char32_t c = (char32_t(b0 & 0x1F) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3F);
+      if (c >= 0x80) put_utf8(out, lower(c));
+      else out.append(s.substr(i, 2));  // overlong form: kept as typed
+      i += 2;
+    } else {
+      out += s[i++];  // longer sequences and stray bytes: compared as typed
+    }
+  }
+  return out;
+}
+
 void SupporterBoard::add(const SupportEvent& ev) {
   const AssetKey asset{ev.amount.asset_code, ev.amount.asset_scale};
   auto units = openpayments::units(ev.amount);
   if (!units) return;
-  // Anonymous tips share one group per asset: they are never joined to the sender's named tips.
-  const std::string group_key = ev.anonymous ? std::string("anonymous") : "h/" + ev.sender_hash;
+  const std::string name(trimmed(ev.display_name));
+  const std::string folded = fold_name(name);
+  // Anonymous tips share one group per asset: they are never joined to a name or a sender.
+  std::string group_key;
+  if (ev.anonymous) group_key = "anonymous";
+  else if (grouping_ == Grouping::by_sender) group_key = "h/" + ev.sender_hash;
+  else group_key = name.empty() ? std::string("someone") : "n/" + folded;
   auto [it, fresh] = groups_[asset].try_emplace(group_key);
   Group& g = it->second;
   if (fresh) {
     g.anonymous = ev.anonymous;
-    g.hash = ev.anonymous ? std::string() : ev.sender_hash;
+    g.hash = ev.anonymous || grouping_ != Grouping::by_sender ? std::string() : ev.sender_hash;
     g.first_ns = ev.at_ns;
+    g.shown = Name{name, ev.at_ns};
   }
   g.first_ns = std::min(g.first_ns, ev.at_ns);
+  if (ev.at_ns < g.shown.at_ns) g.shown = Name{name, ev.at_ns};
   g.sum.add(*units);
-  if (!ev.anonymous && !ev.display_name.empty()) {
-    auto [n, added] = names_.try_emplace(ev.sender_hash, Name{ev.display_name, ev.at_ns});
-    if (!added && ev.at_ns >= n->second.at_ns) n->second = Name{ev.display_name, ev.at_ns};
-  }
+  if (ev.anonymous || name.empty() || grouping_ != Grouping::by_sender) return;
+  auto [n, added] = latest_.try_emplace(ev.sender_hash, Name{name, ev.at_ns});
+  if (!added && ev.at_ns >= n->second.at_ns) n->second = Name{name, ev.at_ns};
+  auto [u, first] = used_[ev.sender_hash].try_emplace(folded, Name{name, ev.at_ns});
+  if (!first && ev.at_ns < u->second.at_ns) u->second = Name{name, ev.at_ns};
+}
+
+std::string SupporterBoard::row_name(const Group& g) const {
+  if (g.anonymous) return "Anonymous";
+  if (grouping_ == Grouping::by_name) return g.shown.text.empty() ? "Someone" : g.shown.text;
+  auto n = latest_.find(g.hash);
+  return n != latest_.end() ? n->second.text : "Someone";
+}
+
+std::vector<std::string> SupporterBoard::row_names(const Group& g) const {
+  std::vector<std::string> out;
+  auto u = used_.find(g.hash);
+  if (g.anonymous || u == used_.end()) return out;
+  std::vector<Name> names;
+  for (const auto& [folded, n] : u->second) names.push_back(n);
+  std::stable_sort(names.begin(), names.end(), [](const Name& a, const Name& b) { return a.at_ns < b.at_ns; });
+  for (auto& n : names) out.push_back(std::move(n.text));
+  return out;
 }
 
 std::map<AssetKey, std::vector<SupporterBoard::Row>> SupporterBoard::ranked(size_t limit) const {
@@ -150,12 +232,8 @@ std::map<AssetKey, std::vector<SupporterBoard::Row>> SupporterBoard::ranked(size
       Row row;
       row.anonymous = g->anonymous;
       row.sum = g->sum;
-      if (g->anonymous) {
-        row.name = "Anonymous";
-      } else {
-        auto n = names_.find(g->hash);
-        row.name = n != names_.end() ? n->second.text : "Someone";
-      }
+      row.name = row_name(*g);
+      if (grouping_ == Grouping::by_sender) row.names = row_names(*g);
       rows.push_back(std::move(row));
     }
   }

@@ -63,33 +63,56 @@ nlohmann::json total_json(const AssetKey& asset, const Sum& sum);
 // Mean per tip in minor units, rounded half up to a whole minor unit: {"value","display"}.
 nlohmann::json average_json(const AssetKey& asset, const Sum& sum);
 
-// Supporters ranked per asset with the public naming rules: anonymous tips form one row
-// "Anonymous" per asset; named tips are grouped by sender hash and shown with the sender's latest
-// non-empty display name among the events added (none: "Someone"). Rows never carry the hash.
+// A display name folded for grouping: surrounding ASCII whitespace dropped, letters lowercased
+// (ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic capitals; other characters compared as
+// typed, without Unicode normalisation). "Nova", " nova " and "NOVA" fold alike.
+std::string fold_name(std::string_view name);
+
+// How supporters are grouped into rows.
+//   by_name   public (leaderboard, anything viewers may see): one row per display name as typed,
+//             case-insensitively (fold_name), whoever sent it, shown with the spelling of the
+//             group's first tip, so a viewer's pseudonyms are never linked and a past tip keeps
+//             the name it was sent with. Named tips without a name form one row "Someone".
+//   by_sender private (admin): one row per sender hash, shown with the sender's latest non-empty
+//             name ("Someone" when none), `names` lists every name the sender used (first use
+//             first, case-insensitively distinct).
+// Both: anonymous tips form one row "Anonymous" per asset, never attributed to a name or sender,
+// and the names typed with them are never shown. Rows never carry the hash.
+enum class Grouping { by_name, by_sender };
+
 class SupporterBoard {
  public:
+  explicit SupporterBoard(Grouping grouping = Grouping::by_name) : grouping_(grouping) {}
   void add(const SupportEvent& ev);
   struct Row {
     std::string name;
     bool anonymous = false;
     Sum sum;
+    std::vector<std::string> names;  // by_sender only
   };
   // Per asset: value descending, then count descending, then earliest first tip.
   std::map<AssetKey, std::vector<Row>> ranked(size_t limit) const;
 
  private:
-  struct Group {
-    bool anonymous = false;
-    std::string hash;
-    Sum sum;
-    int64_t first_ns = 0;
-  };
   struct Name {
     std::string text;
     int64_t at_ns = 0;
   };
+  struct Group {
+    bool anonymous = false;
+    std::string hash;  // by_sender
+    Name shown;        // by_name: the spelling of the group's first tip
+    Sum sum;
+    int64_t first_ns = 0;
+  };
+  std::string row_name(const Group& g) const;
+  std::vector<std::string> row_names(const Group& g) const;
+
+  Grouping grouping_;
   std::map<AssetKey, std::map<std::string, Group>> groups_;
-  std::unordered_map<std::string, Name> names_;  // hash -> latest non-empty display name
+  std::unordered_map<std::string, Name> latest_;  // by_sender: hash -> latest non-empty display name
+  // by_sender: hash -> folded name -> first use (spelling and time)
+  std::unordered_map<std::string, std::map<std::string, Name>> used_;
 };
 
 }  // namespace wm::analytics::detail

@@ -21,7 +21,7 @@ Result<nlohmann::json> leaderboard(const store::Store& store, std::string_view p
   else if (period == "month") span_ns = 30 * detail::kDayNs;
   else if (period != "all") return Error{"invalid_period", "period must be stream, week, month or all"};
 
-  detail::SupporterBoard board;
+  detail::SupporterBoard board(detail::Grouping::by_name);  // public: never links names
   auto add = [&](const SupportEvent& ev) { board.add(ev); };
   auto table = store.table("support");
   auto st = store.view([&](const store::ReadTxn& txn) -> Status {

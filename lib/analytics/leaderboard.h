@@ -18,10 +18,13 @@ namespace wm::analytics {
 // → {"period","assets":[{"assetCode","assetScale","supporters":[{"name","anonymous","value","display","count"}]}]}
 // - One list per asset (code, scale), sorted by code then scale; amounts never summed across assets.
 // - supporters: top `limit` (at most 100) by value, ties: more tips, then earlier first tip.
-// - Never a wallet address or sender hash. Anonymous tips form one row per asset named
-//   "Anonymous" ("anonymous":true), never attributed to the sender's named tips. Named
-//   supporters are grouped by sender hash and shown with their latest non-empty display name
-//   within the period ("Someone" when they never typed one). Messages are not included.
+// - Never a wallet address or sender hash, never one viewer's names linked: rows are grouped by
+//   the display name as typed, case-insensitively (detail::fold_name), not by sender, and a tip
+//   keeps the name it was sent with (a viewer who tipped as "Nova" and later as "DoubleClicker"
+//   appears as two rows; two viewers both called "nova" share one). A row shows the spelling of
+//   its first tip in the period. Named tips without a name form one row "Someone". Anonymous tips
+//   form one row per asset named "Anonymous" ("anonymous":true) and the name typed with them is
+//   never shown. Messages are not included.
 // - value: decimal string of minor units; sums above 2^64-1 show 2^64-1 with "overflow":true.
 Result<nlohmann::json> leaderboard(const store::Store& store, std::string_view period, int64_t now_ns,
                                    std::string_view current_stream_session, size_t limit = 10);

@@ -54,7 +54,7 @@ Result<json> summary(const store::Store& store, std::string_view stream_id, std:
     for (int64_t b = floor_to(from_ns, tf->bucket_ns); b <= now_ns; b += tf->bucket_ns) buckets[b];
   }
   std::set<std::string> supporters;
-  detail::SupporterBoard board;
+  detail::SupporterBoard board(detail::Grouping::by_sender);  // private: per wallet, every name
   uint64_t tip_count = 0;
 
   auto table = store.table("support");
@@ -100,6 +100,7 @@ Result<json> summary(const store::Store& store, std::string_view stream_id, std:
       json r{{"name", row.name}, {"anonymous", row.anonymous}, {"assetCode", asset.code}, {"assetScale", asset.scale}};
       r.update(detail::money_json(asset, row.sum.units));
       r["count"] = row.sum.count;
+      r["names"] = row.names;
       top.push_back(std::move(r));
     }
   }

@@ -17,7 +17,7 @@ namespace wm::analytics {
 //   {"streamId","timeframe","from":rfc3339|null,"to":rfc3339,"tipCount":n,"uniqueSupporters":n,
 //    "totals":[{"assetCode","assetScale","value","display","count","average":{"value","display"}}],
 //    "buckets":[{"start":rfc3339,"totals":[{"assetCode","assetScale","value","display","count"}]}],
-//    "topSupporters":[{"name","anonymous","assetCode","assetScale","value","display","count"}]}
+//    "topSupporters":[{"name","anonymous","assetCode","assetScale","value","display","count","names"}]}
 // - Amounts are never summed across assets: every total is per (assetCode, assetScale), sorted by
 //   code then scale. "value" is a decimal string of minor units, as in Open Payments amounts
 //   ("500" at scale 2 = "5.00 EUR").
@@ -28,8 +28,11 @@ namespace wm::analytics {
 //   holding `to`), UTC days for last_7d (8) and last_30d (31), all present even when empty;
 //   all_time: only the UTC days that had tips. Oldest first. Buckets add up to the totals.
 // - uniqueSupporters: distinct sender hashes (anonymous tips included; it is a count only).
-// - topSupporters: top 10 per asset by value (ties: more tips, then earlier first tip), with the
-//   leaderboard's naming rules (see leaderboard.h): never a hash or wallet address.
+// - topSupporters (private to the streamer): top 10 per asset by value (ties: more tips, then
+//   earlier first tip), one row per sender wallet (detail::Grouping::by_sender): "name" is the
+//   sender's latest non-empty name, "names" every name the sender tipped with (first use first).
+//   Anonymous tips stay one "Anonymous" row with "names":[] (their names are never shown). Never
+//   a hash or wallet address.
 Result<nlohmann::json> summary(const store::Store& store, std::string_view stream_id,
                                std::string_view timeframe, int64_t now_ns);
 

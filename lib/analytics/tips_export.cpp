@@ -18,9 +18,16 @@ constexpr size_t kDefaultLimit = 100;
 constexpr size_t kMaxLimit = 100000;  // also keeps limit + 1 from wrapping
 
 bool known_status(std::string_view s) {
-  for (const char* k : {"awaiting_consent", "processing", "completed", "denied", "failed", "expired"})
+  for (const char* k : {"awaiting_consent", "processing", "completed", "denied", "failed", "expired", "cancelled", "all"})
     if (s == k) return true;
   return false;
+}
+
+// Tips that ended before any money could move, on the viewer's side: listed only when asked for.
+bool shown(const TipFilter& f, const std::string& status) {
+  if (f.status == "all") return true;
+  if (f.status.empty()) return status != "cancelled" && status != "expired";
+  return status == f.status;
 }
 
 // Position in the newest-first order: (created desc, id desc).
@@ -62,6 +69,7 @@ json page_item(const tips::TipRecord& r, bool hidden) {
   const json& amounts = item["amounts"];
   item["receiveAmount"] = amounts.value("receiveAmount", json(nullptr));
   item["debitAmount"] = amounts.value("debitAmount", json(nullptr));
+  item["owncastUserId"] = r.owncast_user_id.empty() ? json(nullptr) : json(r.owncast_user_id);
   return item;
 }
 
@@ -120,7 +128,8 @@ void put_row(std::string& out, std::vector<std::string> cells) {
 
 Result<json> list_tips(const store::Store& store, const TipFilter& f) {
   if (!f.status.empty() && !known_status(f.status))
-    return Error{"invalid_status", "status must be awaiting_consent, processing, completed, denied, failed or expired"};
+    return Error{"invalid_status",
+                 "status must be awaiting_consent, processing, completed, denied, failed, expired, cancelled or all"};
   if (f.from_ns != 0 && f.to_ns != 0 && f.to_ns <= f.from_ns)
     return Error{"invalid_range", "'to' must be after 'from'"};
   std::optional<Position> cursor;
@@ -141,7 +150,7 @@ Result<json> list_tips(const store::Store& store, const TipFilter& f) {
       if (j.is_discarded() || !j.is_object()) return true;
       Position p{j.value("createdNs", int64_t{0}), j.value("id", std::string())};
       if (p.id.empty()) return true;
-      if (!f.status.empty() && j.value("status", std::string()) != f.status) return true;
+      if (!shown(f, j.value("status", std::string()))) return true;
       if (f.from_ns != 0 && p.created_ns < f.from_ns) return true;
       if (f.to_ns != 0 && p.created_ns >= f.to_ns) return true;
       if (cursor && !older(p, *cursor)) return true;
@@ -169,14 +178,16 @@ Result<json> list_tips(const store::Store& store, const TipFilter& f) {
 
 std::string tips_csv(const json& tips_array) {
   std::string out;
-  put_row(out, {"id", "createdAt", "status", "amount", "assetCode", "displayName", "anonymous", "message", "hidden"});
+  put_row(out, {"id", "createdAt", "status", "amount", "assetCode", "displayName", "anonymous", "message", "hidden",
+                "owncastUserId"});
   if (!tips_array.is_array()) return out;
   for (const auto& item : tips_array) {
     if (!item.is_object()) continue;
     const bool anonymous = flag(item, "anonymous");
     put_row(out, {text(item, "id"), text(item, "createdAt"), text(item, "status"), major_units(item),
                   asset_code(item), anonymous ? std::string() : text(item, "displayName"),
-                  anonymous ? "true" : "false", text(item, "message"), flag(item, "hidden") ? "true" : "false"});
+                  anonymous ? "true" : "false", text(item, "message"), flag(item, "hidden") ? "true" : "false",
+                  text(item, "owncastUserId")});
   }
   return out;
 }

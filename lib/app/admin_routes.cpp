@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "openpayments/client.h"
+#include "openpayments/errors.h"
 #include "openpayments/keys.h"
 #include "owncast/admin_api.h"
 
@@ -98,14 +99,6 @@ void styled_reply(Response& res, json out, const AdminContext& ctx) {
 openpayments::Client lookup_client(const Config& c) {
   auto cc = op_client_config(c, false);
   return openpayments::Client(cc ? *cc : openpayments::ClientConfig{});
-}
-
-// A wallet that answered (e.g. 404) or an address we refuse to call is the streamer's input
-// problem (400); an unreachable or broken server is a gateway problem (502).
-int op_status(const openpayments::OpError& e) {
-  if (e.http_status >= 400 && e.http_status < 500) return 400;
-  if (e.http_status == 0 && e.transport_error.empty()) return 400;
-  return 502;
 }
 
 json wallet_json(const openpayments::WalletAddress& w) {
@@ -261,9 +254,11 @@ void register_admin_routes(http::Server& server, const AdminContext& ctx, const 
                   return http::json_error(res, 409, "pinned", "wallet-address is set by a flag; change it there");
                 auto client = lookup_client(ctx.settings->effective());
                 auto w = client.get_wallet_address(openpayments::wallet_address_url(typed));
-                if (!w)
-                  return http::json_error(res, op_status(w.error()), "wallet_unreachable",
-                                          "could not read this wallet address: " + w.error().message());
+                if (!w) {  // a person's sentence (openpayments/errors.h); 502 only when nobody answered
+                  const auto p = openpayments::for_person(w.error(), openpayments::Step::setup_wallet);
+                  return http::json_error(res, p.fault == openpayments::Fault::unreachable ? 502 : 400,
+                                          "wallet_unreachable", p.message);
+                }
                 if (!w->public_name || w->public_name->empty())
                   return http::json_error(res, 400, "missing_public_name",
                                           "this wallet address has no public name; wallets refuse interactive "
@@ -314,13 +309,13 @@ void register_admin_routes(http::Server& server, const AdminContext& ctx, const 
                 if (!cc) return fail(cc.error().code, cc.error().message);
                 openpayments::Client client(*cc);
                 auto w = client.get_wallet_address(openpayments::wallet_address_url(c.wallet_address));
-                if (!w) return fail("wallet_unreachable", w.error().message());
+                if (!w) return fail("wallet_unreachable", openpayments::for_person(w.error(), openpayments::Step::setup_wallet).message);
                 openpayments::GrantRequest g;
                 g.access.push_back({"incoming-payment", {"create", "read"}, std::nullopt, std::nullopt});
                 auto grant = client.request_grant(w->auth_server, g);
                 if (!grant) {
                   std::string code = grant.error().code.empty() ? "grant_refused" : grant.error().code;
-                  return fail(code, "the wallet refused a signed grant request: " + grant.error().message());
+                  return fail(code, openpayments::for_person(grant.error(), openpayments::Step::key_test).message);
                 }
                 // Leave no live token behind.
                 if (grant->access_token) (void)client.revoke_token(*grant->access_token);

@@ -319,9 +319,10 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   TipRouteConfig tip_routes;
   tip_routes.max_body = d->server->options().api_max_body;
   tip_routes.public_url = public_url;
+  d->viewers = std::make_unique<tips::ViewerSessions>();
+  tip_routes.viewer_sessions = d->viewers.get();
   register_tip_routes(*d->server, [raw] { return raw->tip_service(); }, tip_routes);
   register_widget_routes(*d->server, [raw] { return raw->current().owncast_url; });
-  d->viewers = std::make_unique<tips::ViewerSessions>();
   register_viewer_routes(*d->server, *d->viewers, d->server->options().api_max_body);
 
   AdminContext ac;

@@ -1,6 +1,10 @@
 #include "app/tip_routes.h"
 
+#include <string_view>
+#include <vector>
+
 #include "core/crypto.h"
+#include "tips/viewer_sessions.h"
 
 namespace wm::app {
 
@@ -45,6 +49,7 @@ std::string status_text(const std::string& status) {
   if (status == "expired") return "The quote expired before the tip was sent. Nothing was sent; please try again.";
   if (status == "failed") return "The tip could not be sent.";
   if (status == "awaiting_consent") return "Waiting for approval in your wallet.";
+  if (status == "cancelled") return "You cancelled this tip. Nothing was sent.";
   return "Unknown tip.";
 }
 
@@ -77,6 +82,41 @@ void callback_page(Response& res, int code, const std::string& id, const std::st
   res.set_content(body, "text/html; charset=utf-8");
 }
 
+bool session_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+// A viewer session id as the widget presents it, or "" (same charset and length as the ids of
+// /plugins/wm/viewer-session/{id}).
+std::string session_id(std::string_view v) {
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  if (v.empty() || v.size() > 128) return {};
+  for (char c : v)
+    if (!session_char(c)) return {};
+  return std::string(v);
+}
+
+// The viewer session ids a request presents: the X-Viewer-Session header, then the wm_viewer
+// cookie (what /plugins/wm/viewer-session sets). Empty ones are left out.
+std::vector<std::string> presented_sessions(const Request& req) {
+  std::vector<std::string> out;
+  if (auto h = session_id(req.get_header_value("X-Viewer-Session")); !h.empty()) out.push_back(h);
+  const std::string cookies = req.get_header_value("Cookie");
+  std::string_view rest = cookies;
+  constexpr std::string_view kName = "wm_viewer=";
+  while (!rest.empty()) {
+    const size_t semi = rest.find(';');
+    std::string_view item = rest.substr(0, semi);
+    rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    if (item.substr(0, kName.size()) != kName) continue;
+    if (auto c = session_id(item.substr(kName.size())); !c.empty() && (out.empty() || out.front() != c)) out.push_back(c);
+    break;
+  }
+  return out;
+}
+
 }  // namespace
 
 void register_tip_routes(http::Server& server, TipServiceProvider tips, TipRouteConfig cfg) {
@@ -93,6 +133,12 @@ void register_tip_routes(http::Server& server, TipServiceProvider tips, TipRoute
     cr.body = std::move(*body);
     cr.idempotency_key = req.get_header_value("Idempotency-Key");
     cr.client_ip = server.client_ip(req);
+    if (cfg.viewer_sessions)  // the first presented id that names a live session is the creator
+      for (const auto& id : presented_sessions(req))
+        if (cfg.viewer_sessions->get(id)) {
+          cr.viewer_session = id;
+          break;
+        }
     auto r = service->create(cr);
     if (!r) return tip_error(res, r.error());
     const auto& t = r->tip;
@@ -116,6 +162,19 @@ void register_tip_routes(http::Server& server, TipServiceProvider tips, TipRoute
                res.set_header("Cache-Control", "no-store");
                http::json_reply(res, 200, tips::to_public(*t));
              });
+
+  // Cancel before approval (abandoned quotes): only the creator's viewer session or Idempotency-Key.
+  server.del(std::string("/plugins/wm/tips/") + kIdPattern, Access::public_, [tips](const Request& req, Response& res) {
+    auto service = tips();
+    if (!service) return not_configured(res);
+    res.set_header("Cache-Control", "no-store");
+    tips::CancelRequest who;
+    who.viewer_sessions = presented_sessions(req);
+    who.idempotency_key = req.get_header_value("Idempotency-Key");
+    auto r = service->cancel(req.matches[1], who);
+    if (!r) return tip_error(res, r.error());
+    res.status = 204;
+  });
 
   server.get(std::string("/plugins/wm/tips/") + kIdPattern + "/callback", Access::public_,
              [tips](const Request& req, Response& res) {

@@ -10,7 +10,9 @@
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "openpayments/errors.h"
 #include "tips/tiers.h"
+#include "tips/tip_cancel.h"
 
 namespace wm::tips {
 
@@ -18,6 +20,7 @@ namespace {
 
 using json = nlohmann::json;
 using openpayments::OpError;
+using openpayments::Step;
 
 constexpr size_t kMaxMessageChars = 280;
 
@@ -86,13 +89,20 @@ bool received_enough(const openpayments::IncomingPayment& ip, const Amount& amou
   return c && *c >= 0;
 }
 
-TipError wallet_error(const OpError& e, const std::string& who) {
-  if (e.http_status == 0 && (e.code == "transport" || e.code == "timeout"))
-    return {502, "wallet_unreachable", who + " wallet could not be reached: " + e.message()};
-  if (e.http_status >= 500)
-    return {502, "wallet_unreachable", who + " wallet answered with an error: " + e.message()};
-  return {0, "", e.message()};
+// A failed wallet request as the viewer reads it (openpayments/errors.h: a sentence with the next
+// step, nothing the wallet wrote); the technical detail goes to the log only. The viewer's wallet
+// not answering is 502 wallet_unreachable; otherwise this call site's status and code.
+TipError wallet_error(const OpError& e, Step step, int status, const char* code) {
+  const auto p = openpayments::for_person(e, step);
+  log::info("tip not created: a wallet request failed",
+            {{"reason", p.reason}, {"http_status", std::to_string(e.http_status)}, {"code", e.code}});
+  const bool viewer = step == Step::viewer_wallet || step == Step::viewer_quote || step == Step::viewer_payment_grant;
+  if (viewer && p.fault == openpayments::Fault::unreachable) return {502, "wallet_unreachable", p.message};
+  return {status, code, p.message};
 }
+
+// A grant answered without what we asked for (no token, no interaction): the wallet's refusal.
+OpError incomplete_grant() { return OpError{0, "invalid_response", "", "", 0}; }
 
 }  // namespace
 
@@ -101,7 +111,7 @@ bool valid_display_name(std::string_view name) {
 }
 
 bool is_final(const std::string& s) {
-  return s == "completed" || s == "denied" || s == "failed" || s == "expired";
+  return s == "completed" || s == "denied" || s == "failed" || s == "expired" || s == "cancelled";
 }
 
 json to_storage(const TipRecord& r) {
@@ -140,7 +150,10 @@ json to_storage(const TipRecord& r) {
               {"errorMessage", r.error_message},
               {"createdNs", r.created_ns},
               {"updatedNs", r.updated_ns},
-              {"idempotencyHash", r.idempotency_hash}};
+              {"idempotencyHash", r.idempotency_hash},
+              {"owncastUserId", r.owncast_user_id},
+              {"creatorSessionHash", r.creator_session_hash},
+              {"creatorKeyHash", r.creator_key_hash}};
 }
 
 Result<TipRecord> from_storage(const json& j) {
@@ -182,6 +195,9 @@ Result<TipRecord> from_storage(const json& j) {
   r.created_ns = j.value("createdNs", int64_t{0});
   r.updated_ns = j.value("updatedNs", int64_t{0});
   r.idempotency_hash = str(j, "idempotencyHash");
+  r.owncast_user_id = str(j, "owncastUserId");
+  r.creator_session_hash = str(j, "creatorSessionHash");
+  r.creator_key_hash = str(j, "creatorKeyHash");
   return r;
 }
 
@@ -226,7 +242,8 @@ Result<std::pair<Amount, Amount>> tip_range(const std::string& min_amount, const
 }
 
 TipService::TipService(store::Store& store, openpayments::Client& client, TipServiceOptions opts)
-    : store_(store), client_(client), opts_(std::move(opts)), table_(store.table("tips")), rate_(opts_.rate_window_s) {
+    : store_(store), client_(client), opts_(std::move(opts)), table_(store.table("tips")), rate_(opts_.rate_window_s),
+      wallet_rate_(opts_.rate_window_s) {
   crash_step_ = opts_.crash_after;
   if (crash_step_.empty()) {
     if (const char* e = std::getenv("OWNCAST_WM_TEST_CRASH_AFTER"); e && *e) {
@@ -304,7 +321,7 @@ Result<openpayments::WalletAddress, TipError> TipService::streamer() {
     if (streamer_) return *streamer_;
   }
   auto w = client_.get_wallet_address(openpayments::wallet_address_url(opts_.streamer_wallet));
-  if (!w) return TipError{502, "streamer_wallet_unreachable", "the streamer's wallet address could not be read: " + w.error().message()};
+  if (!w) return wallet_error(w.error(), Step::streamer_wallet, 502, "streamer_wallet_unreachable");
   std::lock_guard<std::mutex> lock(mu_);
   streamer_ = *w;
   return *w;
@@ -430,6 +447,10 @@ Result<CreateResult, TipError> TipService::create(const CreateRequest& req) {
   if (!valid_display_name(name))
     return TipError{400, "invalid_display_name", "displayName must be at most " + std::to_string(kMaxDisplayNameChars) +
                                                      " characters without control characters"};
+  const std::string owncast_user_id = str(b, "owncastUserId");
+  if (auto it = b.find("owncastUserId"); it != b.end() && !it->is_null() &&
+                                         (!it->is_string() || !valid_owncast_user_id(owncast_user_id)))
+    return TipError{400, "invalid_owncast_user_id", owncast_user_id_rule()};
   bool anonymous = false;
   if (auto it = b.find("anonymous"); it != b.end() && !it->is_null()) {
     if (!it->is_boolean()) return TipError{400, "invalid_request", "anonymous must be true or false"};
@@ -480,19 +501,13 @@ Result<CreateResult, TipError> TipService::create(const CreateRequest& req) {
 
   // The sender's wallet address, through the client (SSRF guard, dev hosts).
   auto sender = client_.get_wallet_address(openpayments::wallet_address_url(typed));
-  if (!sender) {
-    auto e = wallet_error(sender.error(), "your");
-    if (e.status) return e;
-    return TipError{400, "invalid_wallet_address",
-                    "this is not an Open Payments wallet address we can use: " + sender.error().message()};
-  }
-  if (rate_.limited("wallet/" + sender->id, opts_.rate_per_wallet, retry))
-    return TipError{429, "rate_limited", "too many tips from this wallet; try again later", retry};
-
+  if (!sender) return wallet_error(sender.error(), Step::viewer_wallet, 400, "invalid_wallet_address");
   TipRecord r;
   // 128 random bits. The leading letter keeps ids from starting with '-' or '_': a CSV export
   // would neutralise a leading '-' (spreadsheet formulas) and change the id.
   r.id = "t" + crypto::random_token(16);
+  if (wallet_rate_.limited(sender->id, r.id, opts_.rate_per_wallet, retry))
+    return TipError{429, "rate_limited", "too many tips from this wallet; try again later", retry};
   r.status = "awaiting_consent";
   r.stream_id = stream_id;
   r.sender_wallet = sender->id;
@@ -505,6 +520,9 @@ Result<CreateResult, TipError> TipService::create(const CreateRequest& req) {
   r.streamer_auth_server = streamer_wallet.auth_server;
   r.created_ns = now_ns();
   r.idempotency_hash = body_hash;
+  r.owncast_user_id = owncast_user_id;
+  if (!req.viewer_session.empty()) r.creator_session_hash = creator_hash(kViewerSessionCredential, req.viewer_session);
+  if (!req.idempotency_key.empty()) r.creator_key_hash = creator_hash(kIdempotencyKeyCredential, req.idempotency_key);
 
   auto cleanup = [this](TipRecord& rec) { release_grants(rec); };
 
@@ -513,8 +531,7 @@ Result<CreateResult, TipError> TipService::create(const CreateRequest& req) {
   ig.access.push_back({"incoming-payment", {"create", "read", "complete"}, std::nullopt, std::nullopt});
   auto g1 = client_.request_grant(streamer_wallet.auth_server, ig);
   if (!g1 || !g1->access_token)
-    return TipError{502, "streamer_wallet_error",
-                    "the streamer's wallet refused the incoming payment grant" + (g1 ? std::string() : ": " + g1.error().message())};
+    return wallet_error(g1 ? incomplete_grant() : g1.error(), Step::streamer_payment, 502, "streamer_wallet_error");
   r.streamer_token = g1->access_token->value;
   r.streamer_manage = g1->access_token->manage;
 
@@ -526,7 +543,7 @@ Result<CreateResult, TipError> TipService::create(const CreateRequest& req) {
   auto ip = client_.create_incoming_payment(streamer_wallet.resource_server, r.streamer_token, ipr);
   if (!ip) {
     cleanup(r);
-    return TipError{502, "streamer_wallet_error", "the streamer's wallet refused the incoming payment: " + ip.error().message()};
+    return wallet_error(ip.error(), Step::streamer_payment, 502, "streamer_wallet_error");
   }
   r.incoming_payment_id = ip->id;
 
@@ -536,11 +553,7 @@ Result<CreateResult, TipError> TipService::create(const CreateRequest& req) {
   auto g2 = client_.request_grant(sender->auth_server, qg);
   if (!g2 || !g2->access_token) {
     cleanup(r);
-    if (!g2) {
-      auto e = wallet_error(g2.error(), "your");
-      if (e.status) return e;
-    }
-    return TipError{422, "cannot_pay", "your wallet refused to quote this tip" + (g2 ? std::string() : ": " + g2.error().message())};
+    return wallet_error(g2 ? incomplete_grant() : g2.error(), Step::viewer_quote, 422, "cannot_pay");
   }
   r.quote_token = g2->access_token->value;
   r.quote_manage = g2->access_token->manage;
@@ -550,13 +563,13 @@ Result<CreateResult, TipError> TipService::create(const CreateRequest& req) {
   auto q = client_.create_quote(sender->resource_server, r.quote_token, qr);
   if (!q) {
     cleanup(r);
-    auto e = wallet_error(q.error(), "your");
-    if (e.status) return e;
-    return TipError{422, "cannot_pay", "your wallet cannot pay this streamer: " + q.error().message()};
+    return wallet_error(q.error(), Step::viewer_quote, 422, "cannot_pay");
   }
   if (auto c = openpayments::compare(q->receive_amount, amount); !c || *c < 0) {
     cleanup(r);
-    return TipError{422, "cannot_pay", "your wallet's quote would not deliver the full amount"};
+    return TipError{422, "cannot_pay",
+                    "Your wallet's price wouldn't deliver the full tip to the streamer. Nothing was charged. Try again, "
+                    "or tip from another wallet."};
   }
   r.quote_id = q->id;
   r.quote_expires_at = q->expires_at.value_or("");
@@ -575,12 +588,7 @@ Result<CreateResult, TipError> TipService::create(const CreateRequest& req) {
   auto g3 = client_.request_grant(sender->auth_server, og);
   if (!g3 || !g3->interact_redirect || !g3->interact_finish || !g3->continuation) {
     cleanup(r);
-    if (!g3) {
-      auto e = wallet_error(g3.error(), "your");
-      if (e.status) return e;
-    }
-    return TipError{422, "cannot_pay",
-                    "your wallet refused the payment grant" + (g3 ? std::string(" (no interaction offered)") : ": " + g3.error().message())};
+    return wallet_error(g3 ? incomplete_grant() : g3.error(), Step::viewer_payment_grant, 422, "cannot_pay");
   }
   r.consent_url = *g3->interact_redirect;
   r.interact_finish = *g3->interact_finish;
@@ -639,6 +647,7 @@ bool TipService::finish(TipRecord r, const std::string& status, const std::strin
     x.notify_pending = status == "completed";
   });
   if (!done) return false;  // someone else moved it
+  if (status == "expired" || status == "cancelled") wallet_rate_.release(done->id);  // not counted
   log::info("tip settled", {{"tip", done->id}, {"status", status}, {"code", code}});
   if (status == "completed" && crash_here("completed", done->id)) return false;
   settle(*done);

@@ -62,6 +62,7 @@
 #include "openpayments/client.h"
 #include "openpayments/money.h"
 #include "store/store.h"
+#include "tips/wallet_rate.h"
 
 namespace wm::tips {
 
@@ -69,7 +70,7 @@ using openpayments::Amount;
 
 struct TipRecord {
   std::string id;
-  std::string status;  // awaiting_consent processing completed denied failed expired
+  std::string status;  // awaiting_consent processing completed denied failed expired cancelled
   std::string stream_id;
   std::string sender_wallet;  // wallet address id
   std::string sender_auth_server;
@@ -97,6 +98,12 @@ struct TipRecord {
   std::string error_code, error_message;
   int64_t created_ns = 0, updated_ns = 0;
   std::string idempotency_hash;  // sha256 hex of the request body
+  // Owncast's stable user id, as the widget forwarded it (External Actions get ?userId=). A hint
+  // shown to the streamer, never used for money or authorization. At most 64 characters.
+  std::string owncast_user_id;
+  // Who may cancel (tip_cancel.h): creator_hash() of the viewer session id and of the
+  // Idempotency-Key that created the tip ("" when none was sent).
+  std::string creator_session_hash, creator_key_hash;
 };
 
 nlohmann::json to_storage(const TipRecord& r);
@@ -154,6 +161,14 @@ struct CreateRequest {
   nlohmann::json body;
   std::string idempotency_key;
   std::string client_ip;
+  std::string viewer_session;  // the id of a live viewer session that sent it ("" when none)
+};
+
+// What a viewer presents to cancel a tip: viewer session ids (header, cookie) and the
+// Idempotency-Key of the creation. Any one matching the tip's creator is enough.
+struct CancelRequest {
+  std::vector<std::string> viewer_sessions;
+  std::string idempotency_key;
 };
 
 struct CreateResult {
@@ -175,6 +190,10 @@ class TipService {
   TipService& operator=(const TipService&) = delete;
 
   Result<CreateResult, TipError> create(const CreateRequest& req);
+  // tip_cancel.cpp: ends an awaiting_consent tip as cancelled and cancels its grant (and, like every
+  // ended tip, releases its tokens). 404 not_found, 403 not_creator (nothing presented matches the
+  // creator), 409 not_cancellable (not awaiting consent any more). Returns the cancelled record.
+  Result<TipRecord, TipError> cancel(const std::string& id, const CancelRequest& who);
   std::optional<TipRecord> get(const std::string& id);
   // query: the raw query string of the finish redirect ("hash=..&interact_ref=.." or "result=..").
   Result<CallbackResult, TipError> callback(const std::string& id, const std::string& query);
@@ -242,7 +261,8 @@ class TipService {
   std::vector<std::thread> threads_;
   std::optional<openpayments::WalletAddress> streamer_;
   std::set<std::string> idem_in_flight_;
-  RateLimiter rate_;  // tips created per client IP and per sender wallet
+  RateLimiter rate_;  // tips created per client IP
+  WalletRate wallet_rate_;  // ... per sender wallet; cancelled and expired tips are given back
 };
 
 }  // namespace wm::tips

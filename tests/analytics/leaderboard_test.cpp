@@ -1,6 +1,7 @@
 // Public leaderboard: periods, per-asset ranking and the anonymity rules.
 #include "analytics/leaderboard.h"
 
+#include "analytics/events.h"
 #include "helpers.h"
 
 using json = nlohmann::json;
@@ -53,7 +54,23 @@ TEST_CASE("analytics: leaderboard folds anonymous tips into one Anonymous row an
   }
 }
 
-TEST_CASE("analytics: leaderboard shows a supporter's latest non-empty name, else Someone") {
+TEST_CASE("analytics: leaderboard never links one viewer's names: rows are per name as typed") {
+  Db db;
+  const auto a = db.hash("https://wallet.example/a"), b = db.hash("https://wallet.example/b");
+  const int64_t now = at("2026-03-10T12:30:00Z");
+  // One wallet, two pseudonyms: two public rows, each keeping the name its tips were sent with.
+  record(db, Tip("1").value("100").at(now - 30).by(a).name("Nova"));
+  record(db, Tip("2").value("250").at(now - 20).by(a).name("DoubleClicker"));
+  // Another wallet typing the same name in other case: the same public row (a name, not a person).
+  record(db, Tip("3").value("40").at(now - 10).by(b).name(" nova "));
+  record(db, Tip("4").value("5").at(now - 5).by(a).name("NOVA"));
+  json l = board(db, "all", now);
+  CHECK(rows(l["assets"][0]) == Rows{"DoubleClicker=250", "Nova=145"});
+  CHECK(l["assets"][0]["supporters"][1]["count"] == 3);
+  CHECK(l["assets"][0]["supporters"][0]["count"] == 1);
+}
+
+TEST_CASE("analytics: leaderboard groups tips without a name into one Someone row, not per wallet") {
   Db db;
   const auto a = db.hash("https://wallet.example/a"), b = db.hash("https://wallet.example/b");
   const int64_t now = at("2026-03-10T12:30:00Z");
@@ -62,8 +79,19 @@ TEST_CASE("analytics: leaderboard shows a supporter's latest non-empty name, els
   record(db, Tip("3").value("100").at(now - 10).by(a).name(""));
   record(db, Tip("4").value("50").at(now - 5).by(b));
   json l = board(db, "all", now);
-  CHECK(rows(l["assets"][0]) == Rows{"Alice=300", "Someone=50"});
-  CHECK(l["assets"][0]["supporters"][0]["count"] == 3);
+  CHECK(rows(l["assets"][0]) == Rows{"Someone=150", "Al=100", "Alice=100"});
+  CHECK(l["assets"][0]["supporters"][0]["count"] == 2);
+}
+
+TEST_CASE("analytics: fold_name folds case of ASCII, Latin, Greek and Cyrillic letters and trims") {
+  using detail::fold_name;
+  CHECK(fold_name("  Nova\t") == "nova");
+  CHECK(fold_name("\xC3\x89LODIE") == "\xC3\xA9lodie");            // Élodie
+  CHECK(fold_name("\xC5\x81ukasz") == "\xC5\x82ukasz");            // Łukasz
+  CHECK(fold_name("\xCE\xA3\xCE\xA9") == "\xCF\x83\xCF\x89");  // ΣΩ
+  CHECK(fold_name("\xD0\x9D\xD0\x9E\xD0\x92\xD0\x90") == "\xD0\xBD\xD0\xBE\xD0\xB2\xD0\xB0");  // НОВА
+  CHECK(fold_name("\xF0\x9F\x8E\x89 Party") == "\xF0\x9F\x8E\x89 party");  // emoji kept
+  CHECK(fold_name("\xC3") == "\xC3");  // a stray byte is compared as typed
 }
 
 TEST_CASE("analytics: leaderboard keeps one list per asset and never sums across assets") {

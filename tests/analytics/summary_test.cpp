@@ -252,8 +252,9 @@ TEST_CASE("analytics: topSupporters are per asset, named like the leaderboard, w
   json top = s["topSupporters"];
   REQUIRE(top.size() == 4);
   CHECK(top[0] == json{{"name", "Anonymous"}, {"anonymous", true}, {"assetCode", "EUR"}, {"assetScale", 2},
-                       {"value", "900"}, {"display", "9.00 EUR"}, {"count", 1}});
+                       {"value", "900"}, {"display", "9.00 EUR"}, {"count", 1}, {"names", json::array()}});
   CHECK(top[1]["name"] == "Alice");
+  CHECK(top[1]["names"] == json{"Alice"});
   CHECK(top[1]["value"] == "500");
   CHECK(top[2]["name"] == "Bob");  // latest non-empty name, even from another asset
   CHECK(top[2]["assetCode"] == "EUR");
@@ -263,4 +264,26 @@ TEST_CASE("analytics: topSupporters are per asset, named like the leaderboard, w
   CHECK(text.find(b) == std::string::npos);
   CHECK(text.find("wallet.example") == std::string::npos);
   CHECK(text.find("SecretAlice") == std::string::npos);
+}
+
+TEST_CASE("analytics: topSupporters (admin) group by wallet and list every name the sender used") {
+  Db db;
+  const auto a = db.hash("https://wallet.example/a"), b = db.hash("https://wallet.example/b");
+  const int64_t now = at("2026-03-10T12:30:00Z");
+  record(db, Tip("1").value("100").at(now - 40).by(a).name("Nova"));
+  record(db, Tip("2").value("200").at(now - 30).by(a).name("DoubleClicker"));
+  record(db, Tip("3").value("300").at(now - 20).by(a).name("NOVA"));
+  record(db, Tip("4").value("50").at(now - 15).by(a).name("Whisper").anonymous(true));
+  record(db, Tip("5").value("70").at(now - 10).by(b).name("Nova"));
+  json top = run(db, "all_time", now)["topSupporters"];
+  REQUIRE(top.size() == 3);
+  CHECK(top[0]["value"] == "600");
+  CHECK(top[0]["count"] == 3);
+  CHECK(top[0]["name"] == "NOVA");  // the latest name
+  CHECK(top[0]["names"] == json{"Nova", "DoubleClicker"});
+  CHECK(top[1]["name"] == "Nova");  // another wallet with the same name stays its own row
+  CHECK(top[1]["value"] == "70");
+  CHECK(top[2]["name"] == "Anonymous");
+  CHECK(top[2]["names"] == json::array());
+  CHECK(top.dump().find("Whisper") == std::string::npos);
 }

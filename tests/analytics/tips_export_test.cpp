@@ -164,11 +164,11 @@ TEST_CASE("analytics: tips_csv writes RFC 4180 with a header and quoted fields")
                    {"amount", {{"value", "5"}, {"assetCode", "XRP"}, {"assetScale", 9}}},
                    {"displayName", ""}, {"anonymous", false}, {"message", "plain"}, {"hidden", false}});
   const std::string expected =
-      "id,createdAt,status,amount,assetCode,displayName,anonymous,message,hidden\r\n"
-      "t1,2026-03-10T12:30:00Z,completed,12.34,EUR,\"Smith, \"\"Jo\"\"\",false,\"line one\r\nline two\nthree\",true\r\n"
-      "t2,2026-03-10T12:31:00Z,completed,0.000000005,XRP,,false,plain,false\r\n";
+      "id,createdAt,status,amount,assetCode,displayName,anonymous,message,hidden,owncastUserId\r\n"
+      "t1,2026-03-10T12:30:00Z,completed,12.34,EUR,\"Smith, \"\"Jo\"\"\",false,\"line one\r\nline two\nthree\",true,\r\n"
+      "t2,2026-03-10T12:31:00Z,completed,0.000000005,XRP,,false,plain,false,\r\n";
   CHECK(tips_csv(items) == expected);
-  CHECK(tips_csv(json::array()) == "id,createdAt,status,amount,assetCode,displayName,anonymous,message,hidden\r\n");
+  CHECK(tips_csv(json::array()) == "id,createdAt,status,amount,assetCode,displayName,anonymous,message,hidden,owncastUserId\r\n");
 }
 
 TEST_CASE("analytics: tips_csv neutralises cells a spreadsheet would run as formulas") {
@@ -189,7 +189,7 @@ TEST_CASE("analytics: tips_csv neutralises cells a spreadsheet would run as form
     items.push_back({{"id", "t1"}, {"createdAt", "2026-03-10T12:30:00Z"}, {"status", "completed"},
                      {"amount", {{"value", "1"}, {"assetCode", "EUR"}, {"assetScale", 2}}},
                      {"displayName", input}, {"anonymous", false}, {"message", input}, {"hidden", false}});
-    const std::string expected = "t1,2026-03-10T12:30:00Z,completed,0.01,EUR," + cell + ",false," + cell + ",false\r\n";
+    const std::string expected = "t1,2026-03-10T12:30:00Z,completed,0.01,EUR," + cell + ",false," + cell + ",false,\r\n";
     const std::string csv = tips_csv(items);
     CHECK(csv.substr(csv.find("\r\n") + 2) == expected);
   }
@@ -204,7 +204,7 @@ TEST_CASE("analytics: tips_csv exports an empty name for anonymous tips") {
   json page = list(db, {});
   std::string csv = tips_csv(page["tips"]);
   CHECK(csv.find("Secret Sam") == std::string::npos);
-  CHECK(csv.find("anon,2026-03-10T12:30:00Z,completed,5.00,EUR,,true,Message anon,false\r\n") != std::string::npos);
+  CHECK(csv.find("anon,2026-03-10T12:30:00Z,completed,5.00,EUR,,true,Message anon,false,\r\n") != std::string::npos);
   // Even when a caller's JSON still carries the name.
   json items = json::array();
   items.push_back({{"id", "x"}, {"anonymous", true}, {"displayName", "Secret Sam"}});
@@ -218,7 +218,39 @@ TEST_CASE("analytics: list_tips output feeds tips_csv with the hidden flag") {
   REQUIRE(set_hidden(*db.store, "b", true).ok());
   std::string csv = tips_csv(list(db, {})["tips"]);
   CHECK(csv ==
-        "id,createdAt,status,amount,assetCode,displayName,anonymous,message,hidden\r\n"
-        "b,2026-03-10T12:30:00.000000001Z,completed,5.00,EUR,Name b,false,Message b,true\r\n"
-        "a,2026-03-10T12:30:00Z,completed,5.00,EUR,Name a,false,Message a,false\r\n");
+        "id,createdAt,status,amount,assetCode,displayName,anonymous,message,hidden,owncastUserId\r\n"
+        "b,2026-03-10T12:30:00.000000001Z,completed,5.00,EUR,Name b,false,Message b,true,\r\n"
+        "a,2026-03-10T12:30:00Z,completed,5.00,EUR,Name a,false,Message a,false,\r\n");
+}
+
+TEST_CASE("analytics: list_tips hides cancelled and expired tips unless the status filter asks for them") {
+  Db db;
+  put(db, tip("a", "completed", T0));
+  put(db, tip("b", "cancelled", T0 + 1));
+  put(db, tip("c", "expired", T0 + 2));
+  put(db, tip("d", "awaiting_consent", T0 + 3));
+  CHECK(ids(list(db, {})) == Ids{"d", "a"});
+  CHECK(ids(list(db, {.status = "cancelled"})) == Ids{"b"});
+  CHECK(ids(list(db, {.status = "expired"})) == Ids{"c"});
+  CHECK(ids(list(db, {.status = "all"})) == Ids{"d", "c", "b", "a"});
+  // Paging over the default view skips them too.
+  json first = list(db, {.limit = 1});
+  CHECK(ids(first) == Ids{"d"});
+  CHECK(ids(list(db, {.limit = 1, .before = first["next"].get<std::string>()})) == Ids{"a"});
+}
+
+TEST_CASE("analytics: the tip list and CSV show the owncastUserId hint as the last column") {
+  Db db;
+  auto a = tip("a", "completed", T0);
+  a.owncast_user_id = "=cmd|user-42";
+  put(db, a);
+  put(db, tip("b", "completed", T0 + 1));
+  json page = list(db, {});
+  REQUIRE(page["tips"].size() == 2);
+  CHECK(page["tips"][0]["owncastUserId"].is_null());
+  CHECK(page["tips"][1]["owncastUserId"] == "=cmd|user-42");
+  const std::string csv = tips_csv(page["tips"]);
+  CHECK(csv.substr(0, csv.find("\r\n")).ends_with(",hidden,owncastUserId"));
+  CHECK(csv.find("Message a,false,'=cmd|user-42\r\n") != std::string::npos);  // neutralised like every cell
+  CHECK(csv.find("Message b,false,\r\n") != std::string::npos);
 }
