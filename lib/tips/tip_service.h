@@ -161,7 +161,7 @@ struct CreateRequest {
   nlohmann::json body;
   std::string idempotency_key;
   std::string client_ip;
-  std::string viewer_session;  // the id of a live viewer session that sent it ("" when none)
+  std::string viewer_session{};  // the id of a live viewer session that sent it ("" when none)
 };
 
 // What a viewer presents to cancel a tip: viewer session ids (header, cookie) and the
