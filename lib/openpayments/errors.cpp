@@ -76,6 +76,15 @@ PersonError viewer_side(const OpError& e, bool quote) {
               " Try again, or tip from another wallet."};
 }
 
+PersonError viewer_payment(const OpError& e) {
+  if (no_answer(e))
+    return {Fault::unreachable, "no_answer",
+            "Your wallet provider didn't answer, so the tip wasn't sent. Nothing was charged; try again in a minute."};
+  return {Fault::refused, "payment_refused",
+          "Your wallet didn't make the payment. Nothing was charged; check your wallet's balance and spending "
+          "limits, then send the tip again."};
+}
+
 PersonError key_test(const OpError& e) {
   if (no_answer(e))
     return {Fault::unreachable, "no_answer", "Your wallet provider didn't answer. Try again in a minute."};
@@ -114,6 +123,8 @@ PersonError for_person(const OpError& e, Step step) {
       return viewer_side(e, true);
     case Step::viewer_payment_grant:
       return viewer_side(e, false);
+    case Step::viewer_payment:
+      return viewer_payment(e);
     case Step::key_test:
       return key_test(e);
   }

@@ -18,6 +18,7 @@ enum class Step {
   streamer_payment,      // incoming-payment grant / incoming payment at the streamer's wallet
   viewer_quote,          // quote grant or quote at the viewer's wallet
   viewer_payment_grant,  // the interactive outgoing-payment grant at the viewer's wallet
+  viewer_payment,        // after approval: continuing that grant, creating the outgoing payment
   key_test,              // the admin page's Test: a signed grant request at the streamer's wallet
 };
 

@@ -681,8 +681,10 @@ Result<CallbackResult, TipError> TipService::callback(const std::string& id, con
   } else if (fr.outcome == O::error) {
     if (fr.result == "invalid_redirect" || fr.result.empty())
       return TipError{400, "invalid_callback", "the wallet's redirect is incomplete: " + fr.message};
-    finish(*r, "failed", "interaction_failed", "the wallet ended the approval: " + fr.result +
-                                                  (fr.message.empty() ? "" : " (" + fr.message + ")"));
+    // fr.result / fr.message come from the redirect's query: logged, never shown.
+    log::info("tip: the wallet ended the approval", {{"tip", r->id}, {"result", fr.result.substr(0, 64)}});
+    finish(*r, "failed", "interaction_failed",
+           "Your wallet ended the approval before it was finished. Nothing was charged; send the tip again.");
   } else {
     if (!openpayments::verify_interaction_hash(fr.hash, r->nonce, r->interact_finish, fr.interact_ref,
                                                r->sender_auth_server))
@@ -837,7 +839,7 @@ bool TipService::process(const std::string& id) {
                     "the payment permission was lost when the server restarted; nothing was charged, please send the tip again");
     if (!grant || !grant->access_token)
       return finish(r, "failed", "grant_not_issued",
-                    "the wallet did not issue the payment permission" + (grant ? std::string() : ": " + err.message()));
+                    openpayments::for_person(grant ? incomplete_grant() : err, Step::viewer_payment).message);
     if (crash_here("continued", id)) return false;
     r.op_token = grant->access_token->value;
     r.op_manage = grant->access_token->manage;
@@ -889,7 +891,7 @@ bool TipService::process(const std::string& id) {
       if (quote_gone)
         return finish(r, "expired", "quote_expired", "the quote expired before the payment was made; please try again");
       return finish(r, "failed", refused ? "payment_refused" : "wallet_unreachable",
-                    "your wallet did not make the payment: " + err.message());
+                    openpayments::for_person(err, Step::viewer_payment).message);
     }
     // Otherwise it may have been made by an earlier attempt (refused now: the guard): the receipt decides.
     if (r.outgoing_payment_id.empty())

@@ -191,3 +191,20 @@ TEST_CASE("analytics: the hidden flag is set and cleared per tip") {
   REQUIRE_FALSE(bad);
   CHECK(bad.error().code == "invalid_tip_id");
 }
+
+TEST_CASE("analytics: cancelled and expired tips never become events") {
+  Db db;
+  const std::string wallet = "https://wallet.example/alice";
+  put_tip(*db.store, tip_record("gone1", "cancelled", wallet));
+  put_tip(*db.store, tip_record("gone2", "expired", wallet));
+  put_tip(*db.store, tip_record("paid", "completed", wallet));
+  auto added = record_completed_tips(*db.store);
+  REQUIRE(added);
+  CHECK(*added == 1);
+  CHECK(count_prefix(*db.store, "e/") == 1);
+  for (const char* status : {"cancelled", "expired"}) {
+    auto ev = event_from_tip(*db.store, tip_record("x", status, wallet), "");
+    REQUIRE_FALSE(ev);
+    CHECK(ev.error().code == "not_completed");
+  }
+}

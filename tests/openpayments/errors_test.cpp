@@ -86,3 +86,13 @@ TEST_CASE("errors: viewers learn when two wallets cannot pay each other, or the 
   auto silent = for_person(http(502, "http_error"), Step::streamer_wallet);
   CHECK(silent.message == "The streamer's wallet provider didn't answer. Try again in a minute.");
 }
+
+TEST_CASE("errors: after approval, a refused or unanswered payment says nothing was charged") {
+  auto refused = for_person(http(403, "403", "unauthorized: limit exceeded"), Step::viewer_payment);
+  CHECK(refused.fault == Fault::refused);
+  CHECK(refused.message.find("Nothing was charged") != std::string::npos);
+  person_only(refused);
+  auto silent = for_person(transport("Connection reset by peer"), Step::viewer_payment);
+  CHECK(silent.fault == Fault::unreachable);
+  person_only(silent);
+}

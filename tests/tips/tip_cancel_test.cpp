@@ -283,6 +283,16 @@ TEST_CASE("tip errors: viewers read a plain sentence with the next step", "[tips
     CHECK(e.code == "wallet_unreachable");
     CHECK(e.message == "Your wallet provider didn't answer. Try again in a minute.");
   }
+  SECTION("a wallet that ends the approval with its own words") {
+    auto tip = f.create(*svc, Fixture::body(f.sb.wallet("alice")));
+    auto cb = svc->callback(tip.id, "result=invalid_interaction&message=raw+upstream+words");
+    REQUIRE(cb);
+    CHECK(cb->tip.status == "failed");
+    CHECK(cb->tip.error_code == "interaction_failed");
+    CHECK(cb->tip.error_message.find("upstream") == std::string::npos);
+    CHECK(cb->tip.error_message.find("invalid_interaction") == std::string::npos);
+    plain_sentence(cb->tip.error_message);
+  }
   SECTION("two wallets that cannot pay each other (no quote possible)") {
     f.sb.fault({{"match", "/rs/quotes"},
                 {"status", 400},
