@@ -839,7 +839,7 @@ bool TipService::process(const std::string& id) {
                     "the payment permission was lost when the server restarted; nothing was charged, please send the tip again");
     if (!grant || !grant->access_token)
       return finish(r, "failed", "grant_not_issued",
-                    openpayments::for_person(grant ? incomplete_grant() : err, Step::viewer_payment).message);
+                    "the wallet did not issue the payment permission" + (grant ? std::string() : ": " + err.message()));
     if (crash_here("continued", id)) return false;
     r.op_token = grant->access_token->value;
     r.op_manage = grant->access_token->manage;
