@@ -223,7 +223,7 @@ test('setup step 1: wallet address checked live against the sandbox', async (t) 
 
   await input.fill(`${sb.base}/no-such-wallet`);
   await tid('wallet-submit').click();
-  await until(async () => /could not read/i.test(await textOf('wallet-error')), 'the unknown wallet error');
+  await until(async () => /couldn't find that wallet address/i.test(await textOf('wallet-error')), 'the unknown wallet error');
 
   await input.fill(`${sb.base}/nobody`);
   await tid('wallet-submit').click();
@@ -633,7 +633,7 @@ test('tips table: hide and unhide a message, resend the announcement, filters, C
   const [download] = await Promise.all([page.waitForEvent('download'), tid('tips-csv').click()]);
   const csv = readFileSync(await download.path(), 'utf8');
   const lines = csv.split('\r\n');
-  assert.equal(lines[0], 'id,createdAt,status,amount,assetCode,displayName,anonymous,message,hidden');
+  assert.equal(lines[0], 'id,createdAt,status,amount,assetCode,displayName,anonymous,message,hidden,owncastUserId');
   const line = lines.find((l) => l.startsWith(`${tip.id},`));
   assert.ok(line, 'the tip is in the CSV');
   assert.match(line, /,completed,/);
