@@ -688,8 +688,8 @@ ${rows}</table>
       completed,
       expiresAt: iso(ip.expiresAt),
       ...(ip.metadata ? { metadata: ip.metadata } : {}),
-      createdAt: iso(ip.createdAt),
-      updatedAt: iso(ip.updatedAt)
+      createdAt: iso(ip.createdAt)
+      // no updatedAt: the spec's incoming-payment (1.3.0) does not allow it (POST .../complete)
     }
   }
   const ipWithMethods = (ip) => ({
