@@ -884,9 +884,9 @@ bool TipService::check_receipt(const ReceiptCheck& c) {
   if (timeutil::monotonic_ns() > c.deadline_ns)
     return finish(r, "failed", "receipt_timeout",
                   "the streamer's wallet did not confirm receipt in time; if you were charged, contact the streamer");
-  // The first two checks come poll_first_ms apart (a payment usually lands within a few hundred
+  // The first five checks come poll_first_ms apart (a payment usually lands within a few hundred
   // ms), then each wait is 1.5x the one before, up to poll_max_ms.
-  const int next = c.checks < 1 ? c.delay_ms : std::min(opts_.poll_max_ms, c.delay_ms * 3 / 2 + 1);
+  const int next = c.checks < 4 ? c.delay_ms : std::min(opts_.poll_max_ms, c.delay_ms * 3 / 2 + 1);
   schedule({c.id, next, c.deadline_ns, c.checks + 1});
   return true;
 }

@@ -126,7 +126,7 @@ struct TipServiceOptions {
   int rate_per_ip = 10;          // tips created per minute per client IP (0: off)
   int rate_per_wallet = 10;      // ... per sender wallet (0: off)
   int rate_window_s = 60;
-  int poll_first_ms = 200;       // first receipt check after the payment was created (twice),
+  int poll_first_ms = 200;       // receipt checks after the payment was created: 5 this far apart,
   int poll_max_ms = 5000;        // then 1.5x per check up to poll_max_ms
   int expiry_check_ms = 1000;    // how often awaiting_consent tips are checked against quote expiry
   int receipt_timeout_ms = 60000;  // then -> failed receipt_timeout
