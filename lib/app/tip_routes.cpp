@@ -142,12 +142,15 @@ void register_tip_routes(http::Server& server, TipServiceProvider tips, TipRoute
     auto r = service->create(cr);
     if (!r) return tip_error(res, r.error());
     const auto& t = r->tip;
+    const auto fee = tips::quote_fee(t.debit_amount, t.receive_amount);
     json out{{"id", t.id},
              {"status", t.status},
              {"quote",
               {{"debitAmount", openpayments::to_json(t.debit_amount)},
                {"receiveAmount", openpayments::to_json(t.receive_amount)},
-               {"expiresAt", t.quote_expires_at.empty() ? json(nullptr) : json(t.quote_expires_at)}}},
+               {"expiresAt", t.quote_expires_at.empty() ? json(nullptr) : json(t.quote_expires_at)},
+               {"fee", fee.fee ? openpayments::to_json(*fee.fee) : json(nullptr)},
+               {"highFees", fee.high}}},
              {"consentUrl", t.consent_url},
              {"statusUrl", status_url(t.id)}};
     http::json_reply(res, r->replayed ? 200 : 201, out);

@@ -241,9 +241,12 @@ OpResult<nlohmann::json> Client::call(const std::string& method, const std::stri
   }
   if (sign) {
     if (!config_.key) return local_error("invalid_request", "no signing key configured");
+    // The signature covers the URL as the server receives it: http:// for a dev host.
+    auto received = transport_.url_as_received(*url);
+    if (!received) return from_transport(received.error());
     SignRequest s;
     s.method = method;
-    s.url = *url;
+    s.url = *received;
     s.headers = req.headers;
     s.body = body;
     s.body_is_compact = true;  // every body here comes from compact_json()
@@ -386,7 +389,10 @@ OpResult<Grant> Client::request_grant(const std::string& auth_server, const Gran
   }
   auto j = call("POST", auth_server, std::nullopt, grant_request_body(request), true);
   if (!j) return j.error();
-  return parse_grant(*j);
+  auto g = parse_grant(*j);
+  // The browser opens the consent page itself: on a dev host it must use the scheme spoken there.
+  if (g && g->interact_redirect) g->interact_redirect = transport_.browser_url(*g->interact_redirect);
+  return g;
 }
 
 OpResult<Grant> Client::continue_grant(const Continuation& k, const std::string& interact_ref) {

@@ -18,6 +18,8 @@ struct Target {
   std::string connect_url;  // what curl is given
   std::optional<std::string> host_header;
   bool dev = false;
+  std::string received_url;  // what the server sees: scheme spoken + Host header + path and query
+  std::string browser_url;   // the scheme spoken and an explicit port
 };
 
 std::string lower(std::string s) {
@@ -59,12 +61,15 @@ Result<Target> target_of(const std::string& url, const std::vector<DevHost>& dev
   t.dev = is_dev_host(dev_hosts, host, port);
   if (!t.dev) {
     if (scheme != "https") return bad("only https URLs are allowed");
-    t.connect_url = url;
+    t.connect_url = t.received_url = t.browser_url = url;
     return t;
   }
   t.connect_url = "http://";
   t.connect_url.append(host).append(":").append(std::to_string(port)).append(rest);
+  t.browser_url = t.connect_url;
   if (!explicit_port) t.host_header = host;
+  t.received_url = "http://";
+  t.received_url.append(authority).append(rest);
   return t;
 }
 
@@ -262,6 +267,17 @@ Result<HttpResponse> Transport::attempt(void* handle, const HttpRequest& request
   resp.body = std::move(sink.body);
   resp.headers = std::move(sink.headers);
   return resp;
+}
+
+Result<std::string> Transport::url_as_received(const std::string& url) const {
+  auto t = target_of(url, options_.dev_hosts);
+  if (!t) return t.error();
+  return t->received_url;
+}
+
+std::string Transport::browser_url(const std::string& url) const {
+  auto t = target_of(url, options_.dev_hosts);
+  return t ? t->browser_url : url;
 }
 
 Error http_error(const HttpResponse& response) {

@@ -1,8 +1,9 @@
 // libcurl HTTP transport for Open Payments: TLS verified, https only, no redirects, size cap,
 // keep-alive (a small pool of easy handles), and an SSRF guard on the address curl actually
 // connects to (CURLOPT_OPENSOCKETFUNCTION). Dev hosts (host:port allowlist) may be loopback or
-// private and are spoken to over plain http even when the URL says https; callers sign the
-// original URL.
+// private and are spoken to over plain http even when the URL says https. A signature covers the
+// URL exactly as the server receives it (url_as_received(): http:// for a dev host), and a URL a
+// browser is sent to (consent) uses the scheme the host really speaks (browser_url()).
 //
 // Error codes: "invalid_url" (not https / not a dev host, malformed), "blocked_address" (the
 // address is not public), "timeout", "response_too_large", "transport" (other curl failures, with
@@ -58,6 +59,12 @@ class Transport {
   // retried once after retry_backoff_ms on connection errors and 5xx.
   Result<HttpResponse> send(const HttpRequest& request);
   const TransportOptions& options() const { return options_; }
+  // The URL the server rebuilds from the request (its @target-uri): for a dev host
+  // "http://<authority as given><path and query>", otherwise the URL itself. "invalid_url" as send().
+  Result<std::string> url_as_received(const std::string& url) const;
+  // For a dev host the same URL with the scheme it speaks (http) and an explicit port, so a browser
+  // can open it; any other URL unchanged.
+  std::string browser_url(const std::string& url) const;
 
  private:
   void* acquire();

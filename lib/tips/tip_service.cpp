@@ -137,6 +137,8 @@ json to_storage(const TipRecord& r) {
               {"quoteManage", r.quote_manage},
               {"continueUri", r.continue_uri},
               {"continueToken", r.continue_token},
+              {"continueAfterNs", r.continue_after_ns},
+              {"continueSentNs", r.continue_sent_ns},
               {"nonce", r.nonce},
               {"interactFinish", r.interact_finish},
               {"interactRef", r.interact_ref},
@@ -181,6 +183,8 @@ Result<TipRecord> from_storage(const json& j) {
   r.quote_manage = str(j, "quoteManage");
   r.continue_uri = str(j, "continueUri");
   r.continue_token = str(j, "continueToken");
+  r.continue_after_ns = j.value("continueAfterNs", int64_t{0});
+  r.continue_sent_ns = j.value("continueSentNs", int64_t{0});
   r.nonce = str(j, "nonce");
   r.interact_finish = str(j, "interactFinish");
   r.interact_ref = str(j, "interactRef");
@@ -254,6 +258,7 @@ TipService::TipService(store::Store& store, openpayments::Client& client, TipSer
     }
   }
   for (size_t i = 0; i < std::max<size_t>(1, opts_.workers); ++i) threads_.emplace_back([this] { worker(); });
+  threads_.emplace_back([this] { expiry_timer(); });
 }
 
 TipService::~TipService() { stop(); }
@@ -594,6 +599,8 @@ Result<CreateResult, TipError> TipService::create(const CreateRequest& req) {
   r.interact_finish = *g3->interact_finish;
   r.continue_uri = g3->continuation->uri;
   r.continue_token = g3->continuation->token;
+  // GNAP continue.wait counts from the grant response; measured after it arrived, never early.
+  r.continue_after_ns = now_ns() + int64_t{std::max(0, g3->continuation->wait)} * 1000000000;
 
   r.updated_ns = now_ns();
   const std::string v = to_storage(r).dump();
@@ -607,6 +614,7 @@ Result<CreateResult, TipError> TipService::create(const CreateRequest& req) {
     return TipError{500, st.error().code, st.error().message};
   }
   log::info("tip created", {{"tip", r.id}});
+  watch_expiry(r);
   return CreateResult{r, false};
 }
 
@@ -655,6 +663,7 @@ bool TipService::finish(TipRecord r, const std::string& status, const std::strin
 }
 
 void TipService::settle(TipRecord rec) {
+  if (rec.status != "completed") close_incoming_payment(rec);  // nothing more may be paid into it
   release_grants(rec);  // revocations are idempotent: a repeat after a crash is harmless
   if (rec.notify_pending && rec.status == "completed" && opts_.on_completed) {
     TipRecord pub = rec;
@@ -775,7 +784,7 @@ void TipService::worker() {
     }
     bool scheduled = false;
     try {
-      scheduled = check ? check_receipt(*check) : process(id);
+      scheduled = check && !check->resume ? check_receipt(*check) : process(id);
     } catch (const std::exception& e) {
       log::error("tip: worker failed", {{"tip", id}, {"error", e.what()}});
     }
@@ -811,44 +820,10 @@ bool TipService::process(const std::string& id) {
   TipRecord r = *loaded;
   const bool attempted_before = r.payment_attempted;
 
-  // Continue the grant (respecting continue.wait / too_fast), store the token.
+  // Continue the grant (after continue.wait), store the token (tip_settle.cpp).
   if (r.op_token.empty()) {
-    if (r.interact_ref.empty() || r.continue_uri.empty())
-      return finish(r, "failed", "grant_lost", "the payment approval could not be completed");
-    openpayments::Continuation c{r.continue_uri, r.continue_token, 0};
-    std::optional<openpayments::Grant> grant;
-    OpError err;
-    for (int attempt = 0; attempt < std::max(1, opts_.max_continue_attempts); ++attempt) {
-      auto g = client_.continue_grant(c, r.interact_ref);
-      if (g) {
-        grant = *g;
-        break;
-      }
-      err = g.error();
-      if (err.code == "too_fast" || err.http_status == 0 || err.http_status >= 500) {
-        if (!sleep_ms(std::max(1, err.wait_seconds) * 1000)) return false;
-        continue;
-      }
-      break;
-    }
-    if (!grant && err.http_status == 401 && err.code == "request_denied")
-      // The approval was verified (finish hash), so the AS refusing to continue means the grant
-      // was already continued: its token was issued but never stored (a crash). finish() cancels
-      // the grant, which revokes that token; nothing can have been paid with it.
-      return finish(r, "failed", "grant_lost",
-                    "the payment permission was lost when the server restarted; nothing was charged, please send the tip again");
-    if (!grant || !grant->access_token)
-      return finish(r, "failed", "grant_not_issued",
-                    "the wallet did not issue the payment permission" + (grant ? std::string() : ": " + err.message()));
-    if (crash_here("continued", id)) return false;
-    r.op_token = grant->access_token->value;
-    r.op_manage = grant->access_token->manage;
-    if (grant->continuation) {
-      r.continue_uri = grant->continuation->uri;
-      r.continue_token = grant->continuation->token;
-    }
-    if (auto st = save(r); !st) return false;  // stays processing; recovery retries
-    if (crash_here("token", id)) return false;
+    const ContinueStep step = continue_grant(r);
+    if (step != ContinueStep::go_on) return step == ContinueStep::scheduled;
   }
 
   // Create the outgoing payment from the quote. The wallet refuses a second creation (the quote is
@@ -920,7 +895,10 @@ bool TipService::check_receipt(const ReceiptCheck& c) {
   if (timeutil::monotonic_ns() > c.deadline_ns)
     return finish(r, "failed", "receipt_timeout",
                   "the streamer's wallet did not confirm receipt in time; if you were charged, contact the streamer");
-  schedule({c.id, std::min(opts_.poll_max_ms, c.delay_ms * 3 / 2 + 1), c.deadline_ns});
+  // The first five checks come poll_first_ms apart (a payment usually lands within a few hundred
+  // ms), then each wait is 1.5x the one before, up to poll_max_ms.
+  const int next = c.checks < 4 ? c.delay_ms : std::min(opts_.poll_max_ms, c.delay_ms * 3 / 2 + 1);
+  schedule({c.id, next, c.deadline_ns, c.checks + 1});
   return true;
 }
 
@@ -932,6 +910,8 @@ void TipService::recover() {
       enqueue(r.id);
     } else if (r.status == "awaiting_consent" && quote_expired(r)) {
       finish(r, "expired", "quote_expired", "the quote expired before the payment was approved");
+    } else if (r.status == "awaiting_consent") {
+      watch_expiry(r);
     } else if (is_final(r.status) && (has_secrets(r) || r.notify_pending)) {
       log::info("tip: finishing an interrupted settlement", {{"tip", r.id}, {"status", r.status}});
       settle(r);

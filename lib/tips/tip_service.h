@@ -89,6 +89,8 @@ struct TipRecord {
   std::string streamer_token, streamer_manage;
   std::string quote_token, quote_manage;
   std::string continue_uri, continue_token;
+  int64_t continue_after_ns = 0;  // GNAP continue.wait: no continue before this (wall clock)
+  int64_t continue_sent_ns = 0;   // intent committed before the continue was sent (0: not yet)
   std::string nonce, interact_finish, interact_ref;
   std::string op_token, op_manage;
   bool payment_attempted = false;
@@ -131,8 +133,9 @@ struct TipServiceOptions {
   int rate_per_ip = 10;          // tips created per minute per client IP (0: off)
   int rate_per_wallet = 10;      // ... per sender wallet (0: off)
   int rate_window_s = 60;
-  int poll_first_ms = 1500;      // first receipt check after the payment was created
-  int poll_max_ms = 5000;
+  int poll_first_ms = 200;       // receipt checks after the payment was created: 5 this far apart,
+  int poll_max_ms = 5000;        // then 1.5x per check up to poll_max_ms
+  int expiry_check_ms = 1000;    // how often awaiting_consent tips are checked against quote expiry
   int receipt_timeout_ms = 60000;  // then -> failed receipt_timeout
   int max_continue_attempts = 5;
   size_t workers = 4;
@@ -143,6 +146,15 @@ struct TipServiceOptions {
   // Called for each completed tip (secrets cleared) after its grants were released.
   std::function<void(const TipRecord&)> on_completed;
 };
+
+// What the viewer pays on top of the tip, from the quote. Same asset on both sides: fee =
+// debitAmount - receiveAmount (in the debit asset). Different assets: no rate is known to
+// convert with, so fee is nullopt and high is false. high: the fee is more than half the tip.
+struct QuoteFee {
+  std::optional<Amount> fee;
+  bool high = false;
+};
+QuoteFee quote_fee(const Amount& debit_amount, const Amount& receive_amount);
 
 // The accepted range from decimal strings in the given asset ("" = defaults: 1 minor unit and
 // 100 major units; "0" as minimum = 1 minor unit). Errors ("invalid_tip_range") name the value:
@@ -209,6 +221,13 @@ class TipService {
   // The newest n tips by creation time, secrets cleared (scans the table).
   std::vector<TipRecord> list_recent(size_t n);
 
+  // Completes the streamer's incoming payment of a tip that ended without payment (denied, failed,
+  // expired, cancelled) with the streamer's token, so no open incoming payment stays behind.
+  // Needs r.streamer_token (call before the tokens are released); failures are logged only.
+  void close_incoming_payment(const TipRecord& r);
+  // awaiting_consent tips whose quote expired -> expired (run by a timer every expiry_check_ms).
+  void expire_due();
+
   // For tests: blocks until the tip is final (or the crash_after hook fired for it), up to timeout.
   std::optional<TipRecord> wait_settled(const std::string& id, int timeout_ms);
 
@@ -225,7 +244,18 @@ class TipService {
     std::string id;
     int delay_ms = 0;         // the wait that led here; the next one is 1.5x, up to poll_max_ms
     int64_t deadline_ns = 0;  // monotonic; past it -> failed receipt_timeout
+    int checks = 0;           // receipt checks done so far
+    bool resume = false;      // not a receipt check: process() again (continue.wait is over)
   };
+  // 0 when the grant may be continued now, otherwise the milliseconds left of continue.wait.
+  int continue_wait_left_ms(const TipRecord& r) const;
+  // process()'s first step: continue the grant once continue.wait is over and store the token.
+  // go_on: r holds the token; scheduled: comes back when the wait is over; stop: finished or
+  // interrupted (a crash hook, stopping, a failed write).
+  enum class ContinueStep { go_on, scheduled, stop };
+  ContinueStep continue_grant(TipRecord& r);
+  void expiry_timer();
+  void watch_expiry(const TipRecord& r);
   void enqueue(const std::string& id);
   void worker();
   // Both return true when the tip has a receipt check scheduled (it stays in queued_).
@@ -261,6 +291,7 @@ class TipService {
   std::vector<std::thread> threads_;
   std::optional<openpayments::WalletAddress> streamer_;
   std::set<std::string> idem_in_flight_;
+  std::multimap<int64_t, std::string> expiries_;  // awaiting_consent tips by quote expiry (unix ns)
   RateLimiter rate_;  // tips created per client IP
   WalletRate wallet_rate_;  // ... per sender wallet; cancelled and expired tips are given back
 };

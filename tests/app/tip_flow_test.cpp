@@ -93,7 +93,7 @@ TEST_CASE("tip flow: create, approve in the wallet, callback, completed with one
   CHECK(created["quote"]["receiveAmount"]["value"] == "250");
   CHECK(created["quote"]["debitAmount"]["value"] == "254");
   CHECK(created["quote"]["expiresAt"].is_string());
-  CHECK(created["consentUrl"].get<std::string>().find(t.sb.base() + "/interact/") == 0);
+  CHECK(created["consentUrl"].get<std::string>().find("http://" + t.sb.dev_host() + "/interact/") == 0);
   CHECK(created["statusUrl"].get<std::string>().find("/plugins/wm/tips/" + id) != std::string::npos);
 
   auto before = t.status(id);

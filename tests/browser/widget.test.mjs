@@ -400,7 +400,7 @@ test('full flow: popup blocked → "Open your wallet in a new tab" fallback → 
     const link = frame.locator('#open-tab');
     assert.equal(await activeId(page), 'open-tab', 'focus goes to the fallback link');
     assert.equal(await link.getAttribute('target'), '_blank');
-    assert.ok((await link.getAttribute('href')).startsWith(flow.sb.base + '/'), 'the link is the consent URL');
+    assert.ok((await link.getAttribute('href')).startsWith(flow.sb.http + '/'), 'the link is the consent URL, in the scheme the sandbox speaks (http)');
     await page.screenshot({ path: join(out, 'widget-popup-blocked.png') });
     const tabP = context.waitForEvent('page', { timeout: 15000 });
     await link.click();

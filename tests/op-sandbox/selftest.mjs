@@ -10,7 +10,7 @@ import path from 'node:path'
 import readline from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { createAuthenticatedClient, isFinalizedGrant, isPendingGrant } from '@interledger/open-payments'
-import { generateJwk } from '@interledger/http-signature-utils'
+import { generateJwk, createHeaders } from '@interledger/http-signature-utils'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 let passed = 0
@@ -237,6 +237,21 @@ try {
   check(state.wallets.poor.balance === '100', 'poor not debited', state.wallets.poor)
   const failures = await hook('GET', '/_test/failures')
   check(failures.count === 0, 'zero validation/signature failures recorded', failures.failures)
+
+  // ---- @target-uri is the URL as received (http here), not the published https id
+  console.log('note: the sandbox logs one FAILURE (https URL signed, http sent) next, on purpose')
+  const grantBody = JSON.stringify({ access_token: { access: [{ type: 'quote', actions: ['create'] }] }, client: `${base}/streamer` })
+  const signedFor = async (url) => {
+    const headers = await createHeaders({ request: { method: 'POST', url, headers: { accept: 'application/json' }, body: grantBody }, privateKey, keyId })
+    return fetch(`${httpBase}/auth`, { method: 'POST', headers: { accept: 'application/json', ...headers }, body: grantBody })
+  }
+  const httpsSigned = await signedFor(`${base}/auth`)
+  check(httpsSigned.status === 401 && (await httpsSigned.json()).error.description === 'invalid signature', 'https URL signed, http sent -> 401 invalid signature')
+  const httpSigned = await signedFor(`${httpBase}/auth`)
+  check(httpSigned.status === 200, 'URL signed as sent (http) -> 200', httpSigned.status)
+  const f1 = await hook('GET', '/_test/failures')
+  check(f1.count === 1 && f1.failures[0].url === `${httpBase}/auth`, 'the refused signature is recorded with the received URL', f1)
+  await hook('DELETE', '/_test/failures')
 
   // ---- the sandbox does catch a bad signature (then reset)
   console.log('note: the sandbox logs one FAILURE (invalid signature) next, on purpose')

@@ -21,7 +21,7 @@ const require = createRequire(import.meta.url)
 
 // ---------------------------------------------------------------- config ---
 function parseArgs(argv) {
-  const opts = { port: 0, host: '127.0.0.1', wait: 5, tokenTtl: 600, quoteTtl: 300, quiet: false }
+  const opts = { port: 0, host: '127.0.0.1', wait: 5, tokenTtl: 600, quoteTtl: 300, settleMs: [0, 0], quiet: false }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const next = () => {
@@ -33,10 +33,11 @@ function parseArgs(argv) {
     else if (a === '--wait') opts.wait = Number(next())
     else if (a === '--token-ttl') opts.tokenTtl = Number(next())
     else if (a === '--quote-ttl') opts.quoteTtl = Number(next())
+    else if (a === '--settle-ms') opts.settleMs = parseSettle(next())
     else if (a === '--quiet') opts.quiet = true
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: node server.mjs [--port N] [--host 127.0.0.1] [--wait S] [--token-ttl S] [--quote-ttl S] [--quiet]\n'
+        'usage: node server.mjs [--port N] [--host 127.0.0.1] [--wait S] [--token-ttl S] [--quote-ttl S] [--settle-ms MIN[-MAX]] [--quiet]\n'
       )
       process.exit(0)
     } else throw new Error(`unknown argument ${a}`)
@@ -45,6 +46,16 @@ function parseArgs(argv) {
     throw new Error('op-sandbox only listens on loopback (127.0.0.1, localhost or ::1)')
   }
   return opts
+}
+
+// "300" -> [300, 300], "100-500" -> [100, 500] (milliseconds)
+function parseSettle(text) {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(String(text))
+  if (!m) throw new Error(`--settle-ms takes MIN or MIN-MAX milliseconds, not ${text}`)
+  const lo = Number(m[1])
+  const hi = m[2] === undefined ? lo : Number(m[2])
+  if (hi < lo) throw new Error(`--settle-ms: ${hi} is below ${lo}`)
+  return [lo, hi]
 }
 
 // Assets: rate = micro-USD per ONE major unit of the asset.
@@ -206,7 +217,8 @@ function freshState() {
 
 // ----------------------------------------------------------------- server --
 export async function startSandbox(options = {}) {
-  const opts = { port: 0, host: '127.0.0.1', wait: 5, tokenTtl: 600, quoteTtl: 300, quiet: true, ...options }
+  const opts = { port: 0, host: '127.0.0.1', wait: 5, tokenTtl: 600, quoteTtl: 300, settleMs: [0, 0], quiet: true, ...options }
+  if (typeof opts.settleMs === 'number' || typeof opts.settleMs === 'string') opts.settleMs = parseSettle(opts.settleMs)
   const validators = await loadSpecs()
   let S = freshState()
   let base = ''
@@ -240,12 +252,15 @@ export async function startSandbox(options = {}) {
 
   // ---------------------------------------------------- signature check --
   // Like Rafiki: the digest is verified against JSON.stringify(parsed body);
-  // @target-uri is tried as http://<Host><path> (what was received) and as
-  // https://<Host><path> (the published URL).
+  // @target-uri is the URL of the request as received: the scheme of the
+  // connection (plain http here, even though ids are published as https), the
+  // Host header, the path and the query. A client that signs the published
+  // https URL while speaking http is refused, as Rafiki refuses it.
+  const receivedUrl = (req) => `${req.socket.encrypted ? 'https' : 'http'}://${req.headers.host}${req.url}`
   async function verifySignature(ctx, clientUrl, side) {
     const { req } = ctx
     const fail = (status, msgAs, msgRs) => {
-      recordFailure('signature', req, side === 'as' ? msgAs : msgRs, { client: clientUrl })
+      recordFailure('signature', req, side === 'as' ? msgAs : msgRs, { client: clientUrl, url: receivedUrl(req) })
       if (side === 'as') {
         const code = 'invalid_client'
         return gnapError(status, code, msgAs)
@@ -255,16 +270,15 @@ export async function startSandbox(options = {}) {
     const w = walletByUrl(clientUrl)
     if (!w) throw fail(400, 'could not determine client', 'could not find client wallet address')
     const body = ctx.parsedBody !== undefined ? JSON.stringify(ctx.parsedBody) : undefined
-    const hostPath = `${req.headers.host}${req.url}`
-    const mk = (scheme) => ({
+    const signed = {
       method: req.method.toUpperCase(),
-      url: `${scheme}://${hostPath}`,
+      url: receivedUrl(req),
       headers: req.headers,
       body
-    })
+    }
     let headersOk
     try {
-      headersOk = validateSignatureHeaders(mk('http'))
+      headersOk = validateSignatureHeaders(signed)
     } catch (e) {
       headersOk = false
     }
@@ -278,18 +292,17 @@ export async function startSandbox(options = {}) {
       if (side === 'as') throw fail(400, 'could not determine client', '')
       throw fail(401, '', 'could not find key in list of client keys')
     }
-    for (const scheme of ['http', 'https']) {
-      try {
-        if (await validateSignature(jwk, mk(scheme))) {
-          if (ctx.rawBody && ctx.parsedBody !== undefined && ctx.rawBody !== JSON.stringify(ctx.parsedBody)) {
-            recordFailure('non-canonical-json', req, 'body bytes differ from JSON.stringify(JSON.parse(body)); the reference verifies the digest against the latter')
-          }
-          ctx.signedScheme = scheme
-          return w
-        }
-      } catch (e) {
-        /* try next */
+    let valid = false
+    try {
+      valid = await validateSignature(jwk, signed)
+    } catch (e) {
+      valid = false
+    }
+    if (valid) {
+      if (ctx.rawBody && ctx.parsedBody !== undefined && ctx.rawBody !== JSON.stringify(ctx.parsedBody)) {
+        recordFailure('non-canonical-json', req, 'body bytes differ from JSON.stringify(JSON.parse(body)); the reference verifies the digest against the latter')
       }
+      return w
     }
     throw fail(401, 'invalid signature', 'invalid signature')
   }
@@ -442,7 +455,7 @@ export async function startSandbox(options = {}) {
       incomingPayments: [...S.incoming.values()].map(ipFull),
       quotes: [...S.quotes.values()].map(quoteDoc),
       outgoingPayments: [...S.outgoing.values()].map((o) => opDoc(o)),
-      grants: [...S.grants.values()].map((g) => ({ id: g.id, state: g.state, client: g.client, access: g.access, interactive: !!g.interact }))
+      grants: [...S.grants.values()].map((g) => ({ id: g.id, state: g.state, client: g.client, access: g.access, interactive: !!g.interact, continues: g.continues || 0, tooFast: g.tooFast || 0 }))
     }
   }
 
@@ -551,7 +564,9 @@ export async function startSandbox(options = {}) {
       throw gnapError(401, 'request_denied', 'grant cannot be polled')
     }
     if (grant.state === 'approved') throw gnapError(401, 'request_denied', 'grant interaction not approved')
+    grant.continues = (grant.continues || 0) + 1
     if (grant.lastContinuedAt + opts.wait * 1000 > now()) {
+      grant.tooFast = (grant.tooFast || 0) + 1
       throw gnapError(400, 'too_fast', 'continued grant faster than "wait" period')
     }
     grant.lastContinuedAt = now()
@@ -673,8 +688,8 @@ ${rows}</table>
       completed,
       expiresAt: iso(ip.expiresAt),
       ...(ip.metadata ? { metadata: ip.metadata } : {}),
-      createdAt: iso(ip.createdAt),
-      updatedAt: iso(ip.updatedAt)
+      createdAt: iso(ip.createdAt)
+      // no updatedAt: the spec's incoming-payment (1.3.0) does not allow it (POST .../complete)
     }
   }
   const ipWithMethods = (ip) => ({
@@ -902,17 +917,27 @@ ${rows}</table>
       debit, receive, sent: 0n, failed: false, metadata: body.metadata, createdAt: now(), updatedAt: now(),
       grantId: grant.id, client: grant.client
     }
-    // settle at once (the sandbox has no asynchronous payment engine)
-    if (w.balance < debit) {
-      o.failed = true
-    } else {
-      const prefix = `${base}/rs/incoming-payments/`
-      const ip = S.incoming.get(receiver.slice(prefix.length))
-      w.balance -= debit
-      S.wallets.get(rwName).balance += receive
-      ip.received += receive
-      ip.updatedAt = now()
-      o.sent = sentForDebit(debit) // excludes the sender's fee, as on Rafiki
+    // Settlement: at once by default; with --settle-ms after a delay, like Rafiki's payment
+    // engine (the create answer then shows sentAmount 0 and failed false).
+    const settle = () => {
+      if (w.balance < debit) {
+        o.failed = true
+      } else {
+        const prefix = `${base}/rs/incoming-payments/`
+        const ip = S.incoming.get(receiver.slice(prefix.length))
+        w.balance -= debit
+        S.wallets.get(rwName).balance += receive
+        ip.received += receive
+        ip.updatedAt = now()
+        o.sent = sentForDebit(debit) // excludes the sender's fee, as on Rafiki
+      }
+      o.updatedAt = now()
+    }
+    const [lo, hi] = opts.settleMs
+    if (hi <= 0) settle()
+    else {
+      const state = S
+      setTimeout(() => { if (S === state) settle() }, lo + Math.floor(Math.random() * (hi - lo + 1)))
     }
     S.outgoing.set(o.id, o)
     spent = grantSpent(grant, limits) || { debit: 0n, receive: 0n }

@@ -100,6 +100,22 @@ TEST_CASE("openpayments: transport talks plain http to dev hosts even for https 
   CHECK(again->status == 200);
 }
 
+TEST_CASE("openpayments: transport names the URL a dev host receives (to sign) and a browser opens") {
+  TransportOptions o;
+  o.dev_hosts.push_back({"127.0.0.1", 3000});
+  o.dev_hosts.push_back({"wallet.test", 443});
+  Transport t(o);
+  // Signed as received: the scheme spoken (http), the authority as sent in Host, path and query.
+  CHECK(t.url_as_received("https://127.0.0.1:3000/alice?x=1").value() == "http://127.0.0.1:3000/alice?x=1");
+  CHECK(t.url_as_received("https://wallet.test/alice").value() == "http://wallet.test/alice");
+  CHECK(t.url_as_received("https://wallet.example/alice").value() == "https://wallet.example/alice");
+  CHECK(t.url_as_received("http://wallet.example/alice").error().code == "invalid_url");
+  // A browser gets the scheme the host speaks and the port it listens on.
+  CHECK(t.browser_url("https://127.0.0.1:3000/interact/a/b?c=d") == "http://127.0.0.1:3000/interact/a/b?c=d");
+  CHECK(t.browser_url("https://wallet.test/interact/a") == "http://wallet.test:443/interact/a");
+  CHECK(t.browser_url("https://wallet.example/interact/a") == "https://wallet.example/interact/a");
+}
+
 TEST_CASE("openpayments: transport times out on a slow handler") {
   LocalServer s;
   s.server.Get("/slow", [&](const httplib::Request&, httplib::Response& res) {

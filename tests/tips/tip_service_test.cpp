@@ -137,7 +137,7 @@ TEST_CASE("tip service: approved tip is paid once, receipt verified, grants rele
   CHECK(tip.status == "awaiting_consent");
   CHECK(tip.id.size() >= 22);  // 128 random bits, base64url
   CHECK(std::isalnum(static_cast<unsigned char>(tip.id[0])));  // CSV-safe: never a leading '-'
-  CHECK(tip.consent_url.find(f.sb.base() + "/interact/") == 0);
+  CHECK(tip.consent_url.find("http://" + f.sb.dev_host() + "/interact/") == 0);  // what a browser can open
   CHECK(tip.receive_amount.value == "500");
   const int64_t debit = std::stoll(tip.debit_amount.value);
   CHECK(debit == 506);  // sandbox fee: ceil(500/100)+1
