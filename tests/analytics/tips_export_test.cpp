@@ -201,9 +201,9 @@ TEST_CASE("analytics: tips_csv neutralises leading whitespace and full-width for
   const std::vector<std::pair<std::string, std::string>> cases = {
       {" =1+1", "' =1+1"},
       {"\n=1+1", "\"'\n=1+1\""},
-      {"\xEF\xBC\x9D1+1", "'\xEF\xBC\x9D1+1"},        // ＝1+1
+      {"\xEF\xBC\x9D" "1+1", "'\xEF\xBC\x9D" "1+1"},        // ＝1+1
       {"\xEF\xBC\x8BSUM(A1)", "'\xEF\xBC\x8BSUM(A1)"},  // ＋SUM(A1)
-      {"\xEF\xBC\x8D2", "'\xEF\xBC\x8D2"},              // －2
+      {"\xEF\xBC\x8D" "2", "'\xEF\xBC\x8D" "2"},              // －2
       {"\xEF\xBC\xA0SUM(A1)", "'\xEF\xBC\xA0SUM(A1)"},  // ＠SUM(A1)
       {"a\xEF\xBC\x9D", "a\xEF\xBC\x9D"},
   };

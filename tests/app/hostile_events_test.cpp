@@ -212,19 +212,29 @@ TEST_CASE("hostile: with durable acks only the refused event answers 503, the ot
   REQUIRE(svc.start());
   std::vector<int> status(16, 0);
   std::vector<std::thread> threads;
-  std::atomic<int> submitted{0};
+  auto wait_depth = [&](size_t n) {
+    for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+         svc.queue_depth() != n && std::chrono::steady_clock::now() < deadline;)
+      std::this_thread::yield();
+    CHECK(svc.queue_depth() == n);
+  };
   {
     auto blocker = (*st)->begin_write();
-    for (int i = 0; i < 16; ++i)
+    auto submit = [&](int i) {
       threads.emplace_back([&, i] {
-        ++submitted;
         status[i] = svc.submit(chat_with("d" + std::to_string(i)), "").status;
       });
-    // Let every submitter reach the queue before the writer may commit.
-    for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-         svc.queue_depth() < 16 && std::chrono::steady_clock::now() < deadline;)
+    };
+    // d0 is taken by the writer, which then waits for LMDB's write lock; d1..d15 queue up
+    // behind it and form the next batch, with d7 in the middle.
+    submit(0);
+    for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+         metrics.render().find("owncast_wm_webhook_events_total{type=\"CHAT\"} 1") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline;)
       std::this_thread::yield();
-    CHECK(svc.queue_depth() == 16);
+    wait_depth(0);
+    for (int i = 1; i < 16; ++i) submit(i);
+    wait_depth(15);
   }
   for (auto& t : threads) t.join();
   for (int i = 0; i < 16; ++i) {
