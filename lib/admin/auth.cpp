@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/crypto.h"
+#include "core/json_limits.h"
 
 namespace wm::admin {
 namespace {
@@ -45,7 +46,7 @@ std::string token_record(std::string_view token, int64_t expires_at) {
 
 bool token_matches(std::optional<std::string_view> record, std::string_view token, int64_t now) {
   if (!record || token.empty()) return false;
-  auto j = nlohmann::json::parse(*record, nullptr, false);
+  auto j = json_limits::parse_or_discarded(*record);
   if (!j.is_object() || !j.contains("sha256") || !j["sha256"].is_string() ||
       !j.contains("expiresAt") || !j["expiresAt"].is_number_integer()) {
     return false;

@@ -4,6 +4,8 @@
 #include <limits>
 #include <tuple>
 
+#include "core/json_limits.h"
+
 namespace wm::analytics::detail {
 
 namespace {
@@ -43,7 +45,7 @@ json event_to_json(const SupportEvent& ev) {
 }
 
 std::optional<SupportEvent> event_from_json(std::string_view raw) {
-  auto j = json::parse(raw, nullptr, false);
+  auto j = json_limits::parse_or_discarded(raw);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
   auto amount = j.find("amount");
   if (amount == j.end()) return std::nullopt;

@@ -4,6 +4,7 @@
 
 #include "analytics/events.h"
 #include "core/crypto.h"
+#include "core/json_limits.h"
 
 namespace wm::analytics {
 
@@ -121,7 +122,7 @@ Result<size_t> record_completed_tips(store::Store& store) {
   std::vector<tips::TipRecord> missing;
   auto st = store.view([&](const store::ReadTxn& txn) -> Status {
     txn.scan_prefix(tips_table, "t/", false, [&](std::string_view, std::string_view v) {
-      auto j = nlohmann::json::parse(v, nullptr, false);
+      auto j = json_limits::parse_or_discarded(v);
       if (j.is_discarded() || j.value("status", std::string()) != "completed") return true;
       auto r = tips::from_storage(j);
       if (r && !txn.get(support, tip_key(r->id))) missing.push_back(std::move(*r));

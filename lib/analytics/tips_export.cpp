@@ -6,6 +6,7 @@
 
 #include "analytics/events.h"
 #include "core/crypto.h"
+#include "core/json_limits.h"
 #include "tips/tip_service.h"
 
 namespace wm::analytics {
@@ -100,10 +101,19 @@ std::string asset_code(const json& item) {
   return it != item.end() && it->is_object() ? text(*it, "assetCode") : std::string();
 }
 
+// Cells a spreadsheet would evaluate as a formula: starting with = + - @, with their
+// full-width forms (U+FF1D ＝, U+FF0B ＋, U+FF0D －, U+FF20 ＠, which some spreadsheets fold to
+// ASCII), or with a space, tab, CR or LF (stripped before the formula check by some).
+bool formula_like(std::string_view cell) {
+  if (cell.empty()) return false;
+  if (std::string_view("=+-@ \t\r\n").find(cell.front()) != std::string_view::npos) return true;
+  for (std::string_view wide : {"\xEF\xBC\x9D", "\xEF\xBC\x8B", "\xEF\xBC\x8D", "\xEF\xBC\xA0"})
+    if (cell.substr(0, wide.size()) == wide) return true;
+  return false;
+}
+
 void put_cell(std::string& out, std::string cell) {
-  // A spreadsheet would evaluate these as formulas (or strip the control character first).
-  if (!cell.empty() && std::string_view("=+-@\t\r").find(cell.front()) != std::string_view::npos)
-    cell.insert(0, 1, '\'');
+  if (formula_like(cell)) cell.insert(0, 1, '\'');
   if (cell.find_first_of(",\"\r\n") == std::string::npos) {
     out += cell;
     return;
@@ -146,7 +156,7 @@ Result<json> list_tips(const store::Store& store, const TipFilter& f) {
   bool more = false;
   auto st = store.view([&](const store::ReadTxn& txn) -> Status {
     txn.scan_prefix(tips_table, "t/", false, [&](std::string_view, std::string_view v) {
-      auto j = json::parse(v, nullptr, false);
+      auto j = json_limits::parse_or_discarded(v);
       if (j.is_discarded() || !j.is_object()) return true;
       Position p{j.value("createdNs", int64_t{0}), j.value("id", std::string())};
       if (p.id.empty()) return true;

@@ -34,8 +34,9 @@ Result<nlohmann::json> list_tips(const store::Store& store, const TipFilter& f);
 // RFC 4180 CSV (CRLF after every row, quotes doubled, fields with , " CR LF quoted), header row
 // id,createdAt,status,amount,assetCode,displayName,anonymous,message,hidden,owncastUserId.
 // amount is in major units with every scale digit ("5.00" for value 500 at scale 2). Cells
-// starting with = + - @ TAB or CR are prefixed with a single quote (spreadsheet-injection
-// neutralised); anonymous tips export an empty name. anonymous/hidden are "true"/"false".
+// starting with = + - @ (or full-width ＝ ＋ － ＠), a space, TAB, CR or LF are prefixed with a
+// single quote (spreadsheet-injection neutralised); anonymous tips export an empty name.
+// anonymous/hidden are "true"/"false".
 // Input: the "tips" array of list_tips.
 std::string tips_csv(const nlohmann::json& tips_array);
 

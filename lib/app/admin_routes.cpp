@@ -13,6 +13,7 @@
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "http/auth.h"
 #include "openpayments/client.h"
 #include "openpayments/errors.h"
 #include "openpayments/keys.h"
@@ -122,6 +123,8 @@ http::AdminGuard make_admin_guard(admin::AdminAuth& auth, std::function<std::str
                        "--admin-password");
       return false;
     }
+    // Cross-site and non-JSON writes are refused before any credential is looked at.
+    if (!http::admin_write_allowed(req, res, public_url ? public_url() : std::string())) return false;
     const std::string authz = req.get_header_value("Authorization");
     if (!authz.empty()) {
       // Wrong passwords here count toward the same per-IP backoff as the login form.

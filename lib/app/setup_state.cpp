@@ -1,5 +1,6 @@
 #include "app/setup_state.h"
 
+#include "core/json_limits.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "openpayments/keys.h"
@@ -23,7 +24,7 @@ json get(const store::Store& store, const char* key) {
   json out;
   store::Table t = store.table("settings");
   (void)store.view([&](const store::ReadTxn& txn) {
-    if (auto v = txn.get(t, key)) out = json::parse(*v, nullptr, false);
+    if (auto v = txn.get(t, key)) out = json_limits::parse_or_discarded(*v);
     return ok_status();
   });
   return out.is_object() ? out : json();

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "app/widget_routes.h"
+#include "core/json_limits.h"
 #include "openpayments/money.h"
 #include "owncast/api_client.h"
 #include "tips/tip_service.h"
@@ -44,7 +45,7 @@ struct IdentityCache {
 
 json stream_identity(const std::string& owncast_url, const std::string& config_body) {
   json out{{"name", nullptr}, {"logo", nullptr}};
-  json j = json::parse(config_body, nullptr, false);
+  json j = json_limits::parse_or_discarded(config_body);
   if (!j.is_object()) return out;
   if (auto n = j.find("name"); n != j.end() && n->is_string() && !n->get<std::string>().empty() &&
                                n->get<std::string>().size() <= 200)

@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "core/crypto.h"
+#include "core/json_limits.h"
 #include "core/log.h"
 
 namespace wm::http {
@@ -60,12 +61,13 @@ std::optional<nlohmann::json> json_body(const Request& req, Response& res, size_
     json_error(res, 413, "payload_too_large", "request body exceeds " + std::to_string(max_body) + " bytes");
     return std::nullopt;
   }
-  auto j = nlohmann::json::parse(req.body, nullptr, false);
-  if (j.is_discarded()) {
-    json_error(res, 400, "invalid_json", "request body is not valid JSON");
+  auto j = json_limits::parse(req.body);
+  if (!j) {
+    json_error(res, 400, j.error().code,
+               j.error().code == "too_deep" ? "request body " + j.error().message : "request body is not valid JSON");
     return std::nullopt;
   }
-  return j;
+  return std::move(*j);
 }
 
 std::string redact_path(std::string_view path) {

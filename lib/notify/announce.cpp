@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_limits.h"
+
 namespace wm::notify {
 
 namespace {
@@ -290,7 +292,7 @@ DeliveryOutcome classify_system_message_response(const Result<owncast::ApiRespon
     return {Delivery::permanent, "Owncast refused the access token (HTTP " + std::to_string(st) +
                                      "): it needs the CAN_SEND_SYSTEM_MESSAGES scope"};
   auto detail = [&]() -> std::string {
-    auto j = nlohmann::json::parse(r->body, nullptr, false);
+    auto j = json_limits::parse_or_discarded(r->body);
     std::string d;
     if (j.is_object()) {
       if (j.contains("error") && j["error"].is_string()) d = j["error"].get<std::string>();
@@ -303,7 +305,7 @@ DeliveryOutcome classify_system_message_response(const Result<owncast::ApiRespon
     return {Delivery::permanent, "Owncast rejected the system message (HTTP " + std::to_string(st) + detail() + ")"};
   if (st >= 500) return {Delivery::retry, "Owncast failed (HTTP " + std::to_string(st) + detail() + ")"};
   if (st == 200) {
-    auto j = nlohmann::json::parse(r->body, nullptr, false);
+    auto j = json_limits::parse_or_discarded(r->body);
     if (j.is_object() && j.contains("success") && j["success"].is_boolean() && j["success"].get<bool>())
       return {Delivery::sent, "sent"};
     return {Delivery::retry, "Owncast answered HTTP 200 without success" + detail()};

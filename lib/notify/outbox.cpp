@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/json_limits.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 
@@ -87,7 +88,7 @@ bool Outbox::read_head(Item& out) const {
   (void)store_.view([&](const store::ReadTxn& txn) {
     txn.scan_prefix(table_, kOutboxPrefix, false, [&](std::string_view k, std::string_view v) {
       out.key = std::string(k);
-      auto j = json::parse(v, nullptr, false);
+      auto j = json_limits::parse_or_discarded(v);
       if (j.is_object() && j.contains("body") && j["body"].is_string()) {
         out.body = j["body"].get<std::string>();
         out.enqueued_ns = j.value("enqueuedAt", int64_t{0});

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/crypto.h"
+#include "core/json_limits.h"
 #include "openpayments/compact_json.h"
 #include "openpayments/signature.h"
 
@@ -274,7 +275,7 @@ OpResult<nlohmann::json> Client::call(const std::string& method, const std::stri
   // Error response: {"error":{"code","description"}} on AS and RS.
   OpError e;
   e.http_status = status;
-  auto j = nlohmann::json::parse(resp->body, nullptr, false);
+  auto j = json_limits::parse_or_discarded(resp->body);
   const nlohmann::json* err = j.is_discarded() ? nullptr : member(j, "error");
   if (err) {
     if (const auto* c = member(*err, "code")) e.code = c->is_string() ? c->get<std::string>() : c->dump();
@@ -405,6 +406,17 @@ OpResult<Grant> Client::continue_grant(const Continuation& k, const std::string&
     return e;
   }
   return parse_grant(*j);
+}
+
+OpResult<Client::PollState> Client::poll_grant(const Continuation& k) {
+  auto j = call("POST", k.uri, k.token, std::string("{}"), true);
+  if (!j) {
+    const OpError& e = j.error();
+    if (e.code == "request_denied" || e.code == "invalid_continuation") return PollState::denied;
+    if (e.code == "too_fast") return PollState::pending;
+    return e;
+  }
+  return member(*j, "access_token") ? PollState::issued : PollState::pending;
 }
 
 OpResult<AccessToken> Client::rotate_token(const AccessToken& token) {

@@ -185,6 +185,13 @@ class Client {
   OpResult<Grant> continue_grant(const Continuation& continuation, const std::string& interact_ref);
   OpResult<AccessToken> rotate_token(const AccessToken& token);
   OpResult<Done> revoke_token(const AccessToken& token);
+  // POST continue.uri with an empty object: GNAP polling of a pending grant, to confirm an
+  // unauthenticated "rejected" redirect. pending: 200 without a token, or too_fast; denied: the
+  // AS answers request_denied or invalid_continuation (the grant cannot be approved any more);
+  // issued: it answered with an access token (not kept: the tip waits for its redirect).
+  // Note: Rafiki answers request_denied to every poll of a grant that has a finish method.
+  enum class PollState { pending, denied, issued };
+  OpResult<PollState> poll_grant(const Continuation& continuation);
   // DELETE continue.uri; 401 invalid_continuation (already gone) counts as done.
   OpResult<Done> cancel_grant(const Continuation& continuation);
 

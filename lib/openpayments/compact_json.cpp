@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/json_limits.h"
+
 namespace wm::openpayments {
 namespace {
 
@@ -138,9 +140,9 @@ std::string compact_json(const nlohmann::json& value) {
 }
 
 std::optional<std::string> js_reserialize(std::string_view text) {
-  auto parsed = nlohmann::ordered_json::parse(text, nullptr, false);
-  if (parsed.is_discarded()) return std::nullopt;
-  return compact_json(parsed);
+  auto parsed = json_limits::parse_ordered(text);
+  if (!parsed) return std::nullopt;
+  return compact_json(*parsed);
 }
 
 bool is_compact_json(std::string_view text) {

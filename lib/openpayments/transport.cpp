@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "core/json_limits.h"
+
 namespace wm::openpayments {
 
 namespace {
@@ -288,7 +290,7 @@ Error http_error(const HttpResponse& response) {
 }
 
 Result<nlohmann::json> json_body(const HttpResponse& response) {
-  auto j = nlohmann::json::parse(response.body, nullptr, false);
+  auto j = json_limits::parse_or_discarded(response.body);
   if (j.is_discarded()) {
     std::string m = "response is not valid JSON (HTTP ";
     m.append(std::to_string(response.status)).append(")");

@@ -7,6 +7,7 @@
 
 #include "core/assets.h"
 #include "core/crypto.h"
+#include "core/json_limits.h"
 #include "core/yaml.h"
 #include "owncast/api_client.h"
 
@@ -61,7 +62,7 @@ std::string excerpt(std::string s) {
 
 // Owncast's own words from an answer: {"error":"..."}, {"message":"..."} or plain text.
 std::string owncast_message(const Reply& r) {
-  json j = json::parse(r.body, nullptr, false);
+  json j = json_limits::parse_or_discarded(r.body);
   if (j.is_object()) {
     if (auto e = j.find("error"); e != j.end() && e->is_string()) return excerpt(e->get<std::string>());
     if (auto m = j.find("message"); m != j.end() && m->is_string()) return excerpt(m->get<std::string>());
@@ -84,7 +85,7 @@ Result<json> admin_call(const Conn& conn, const std::string& path, const json* b
   if (r->status != 200)
     return Error{"owncast_error", "Owncast could not " + what + ": " + owncast_message(*r) + " (HTTP " +
                                       std::to_string(r->status) + ")"};
-  json j = json::parse(r->body, nullptr, false);
+  json j = json_limits::parse_or_discarded(r->body);
   if (j.is_discarded())
     return Error{"owncast_error", "Owncast answered " + path + " with something that is not JSON: " + excerpt(r->body)};
   if (j.is_object()) {
@@ -108,7 +109,7 @@ Result<json> admin_list(const Conn& conn, const std::string& path, const std::st
 Result<Probe> read_status(const Conn& conn) {
   auto r = conn.get("/api/status");
   if (!r) return r.error();
-  json j = r->status == 200 ? json::parse(r->body, nullptr, false) : json();
+  json j = r->status == 200 ? json_limits::parse_or_discarded(r->body) : json();
   if (!j.is_object() || !j.contains("versionNumber") || !j["versionNumber"].is_string() || !j.contains("online") ||
       !j["online"].is_boolean())
     return Error{"not_owncast", conn.base() + " does not look like Owncast: GET /api/status answered HTTP " +

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/crypto.h"
+#include "core/json_limits.h"
 #include "core/timeutil.h"
 
 namespace wm::owncast {
@@ -40,18 +41,19 @@ bool is_stream_event(const std::string& type) { return type.rfind("STREAM_", 0) 
 }  // namespace
 
 Result<Event> parse_event(std::string_view body) {
-  json root;
-  try {
-    root = json::parse(body.begin(), body.end());
-  } catch (const json::parse_error& e) {
-    return Error{"invalid_json", std::string("webhook body is not valid JSON: ") + e.what()};
-  } catch (const std::exception& e) {
-    return Error{"invalid_json", std::string("webhook body could not be parsed: ") + e.what()};
+  auto parsed = json_limits::parse(body);
+  if (!parsed) {
+    if (parsed.error().code == "too_deep")
+      return Error{"too_deep", "webhook body " + parsed.error().message + "; nothing was stored"};
+    return Error{"invalid_json", "webhook body is not valid JSON: " + parsed.error().message};
   }
+  json root = std::move(*parsed);
   if (!root.is_object()) return Error{"not_object", "webhook body is not a JSON object"};
   const std::string* type = find_string(root, "type");
   if (!type) return Error{"not_object", "webhook body has no string \"type\""};
 
+  if (type->size() > kMaxTypeBytes)
+    return Error{"field_too_long", "webhook \"type\" is longer than " + std::to_string(kMaxTypeBytes) + " bytes"};
   Event ev;
   ev.type = *type;
   if (const json* data = find_key(root, "eventData"); data && !data->is_null()) {
@@ -60,11 +62,18 @@ Result<Event> parse_event(std::string_view body) {
   }
   const json& d = ev.data;
 
-  if (const std::string* id = find_string(d, "id")) ev.id = *id;
+  if (const std::string* id = find_string(d, "id")) {
+    if (id->size() > kMaxIdBytes)
+      return Error{"field_too_long", "webhook \"eventData.id\" is longer than " + std::to_string(kMaxIdBytes) + " bytes"};
+    ev.id = *id;
+  }
   ev.event_time_ns = time_of(d, "timestamp");
 
   if (const json* u = find_key(d, "user"); u && u->is_object()) {
     if (const std::string* uid = find_string(*u, "id")) {
+      if (uid->size() > kMaxIdBytes)
+        return Error{"field_too_long",
+                     "webhook \"eventData.user.id\" is longer than " + std::to_string(kMaxIdBytes) + " bytes"};
       User user;
       user.id = *uid;
       if (const std::string* name = find_string(*u, "displayName")) user.display_name = *name;

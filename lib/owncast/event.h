@@ -34,9 +34,15 @@ struct Event {
   std::optional<bool> status_online;  // eventData.status.online, informational only
 };
 
-// Parses a webhook body. Errors: code "invalid_json" (not JSON) or "not_object" (JSON but the
-// envelope is not an object, or "type" is missing / not a string, or eventData is present and
-// not an object). Unknown types and unknown keys are accepted.
+// Store keys are built from these (LMDB refuses keys over 511 bytes), so longer values are
+// refused at parse time. Owncast's own are under 40 bytes.
+inline constexpr size_t kMaxTypeBytes = 64;   // "type"
+inline constexpr size_t kMaxIdBytes = 256;    // "eventData.id", "eventData.user.id"
+
+// Parses a webhook body. Errors: code "invalid_json" (not JSON), "too_deep" (objects/arrays
+// nested deeper than json_limits::kMaxDepth), "field_too_long" (type or an id over the caps
+// above) or "not_object" (JSON but the envelope is not an object, or "type" is missing / not a
+// string, or eventData is present and not an object). Unknown types and unknown keys are accepted.
 Result<Event> parse_event(std::string_view body);
 
 // The event types Owncast delivers to webhooks (0.2.5 + develop), in a stable order.

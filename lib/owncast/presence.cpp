@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "core/json_limits.h"
 #include "core/timeutil.h"
 
 namespace wm::owncast {
@@ -374,7 +375,7 @@ void Presence::restore(const std::vector<Viewer>& viewers,
 // --- /api/integrations/clients ---
 
 Result<std::vector<ConnectedClient>> parse_clients(std::string_view body) {
-  json j = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  json j = json_limits::parse_or_discarded(body);
   if (j.is_discarded()) return Error{"invalid_response", "clients response is not valid JSON"};
   if (!j.is_array()) return Error{"invalid_response", "clients response is not a JSON array"};
   std::vector<ConnectedClient> out;

@@ -10,9 +10,11 @@
 #include <thread>
 
 #include "core/crypto.h"
+#include "core/json_limits.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "owncast/event.h"
+#include "owncast/event_page.h"
 
 namespace wm::owncast {
 
@@ -34,19 +36,6 @@ std::string stored_event(const Event& e, int64_t received_ns, std::string_view r
   std::string out = meta.dump(-1, ' ', false, json::error_handler_t::replace);
   out += '\n';
   out.append(raw);
-  return out;
-}
-
-// The API shape of a stored event: the header plus "data" (eventData of the raw body).
-json api_event(std::string_view stored) {
-  size_t nl = stored.find('\n');
-  json out = json::parse(stored.substr(0, nl), nullptr, false);
-  if (!out.is_object()) return json::object();
-  json body = nl == std::string_view::npos ? json() : json::parse(stored.substr(nl + 1), nullptr, false);
-  if (body.is_object() && body.contains("eventData") && body["eventData"].is_object())
-    out["data"] = std::move(body["eventData"]);
-  else
-    out["data"] = json::object();
   return out;
 }
 
@@ -141,7 +130,7 @@ struct Service::Impl {
       received_by_type[t] = metrics.counter("owncast_wm_webhook_events_total", "Webhook events accepted, by type",
                                             "type", t);
     for (const char* r : {"bad_token", "invalid_json", "not_object", "bad_signature", "missing_signature",
-                          "stale_signature", "queue_full", "not_stored", "other"})
+                          "stale_signature", "queue_full", "not_stored", "too_deep", "field_too_long", "other"})
       rejected_by_reason[r] = metrics.counter("owncast_wm_webhook_rejected_total",
                                               "Webhook requests rejected, by reason", "reason", r);
   }
@@ -151,12 +140,12 @@ struct Service::Impl {
     std::optional<StreamSession> live;
     auto st = store.view([&](const store::ReadTxn& txn) {
       txn.scan(t_viewers, "", "", false, [&](std::string_view, std::string_view v) {
-        auto j = json::parse(v, nullptr, false);
+        auto j = json_limits::parse_or_discarded(v);
         if (j.is_object()) viewers.push_back(viewer_from_store(j));
         return true;
       });
       txn.scan(t_streams, "", "", true, [&](std::string_view, std::string_view v) {
-        auto j = json::parse(v, nullptr, false);
+        auto j = json_limits::parse_or_discarded(v);
         if (j.is_object()) {
           auto s = stream_from_store(j);
           if (s.ended_at == 0) live = s;
@@ -206,28 +195,32 @@ struct Service::Impl {
     return ok_status();
   }
 
-  // Applies a batch in one transaction. Presence is computed on a copy that replaces the
-  // committed one only after the commit, so a retried transaction never applies twice.
-  void write_batch(std::vector<Item>& batch) {
+  // Writes items [first, last) of a batch in one transaction. Presence is computed on a copy
+  // that replaces the committed one only after the commit, so a retried transaction never
+  // applies twice.
+  Status commit_range(std::vector<Item>& batch, size_t first, size_t last, bool& started) {
     Presence next;
     uint64_t seq_start = seq;
-    bool started = false;
     size_t dups = 0;
+    bool range_started = false;
     auto st = store.update([&](store::WriteTxn& txn) -> Status {
       {
         std::lock_guard<std::mutex> lock(smu);
         next = presence;
       }
       seq = seq_start;
-      started = false;
       dups = 0;
+      range_started = false;
       Pending pending;
-      for (auto& item : batch) {
+      for (size_t i = first; i < last; ++i) {
+        Item& item = batch[i];
         if (item.kind == Item::clients) {
           pending.add(next.reconcile(item.list, item.received_ns));
           continue;
         }
         const Event& e = item.ev;
+        if (opts.fail_store_for_test)
+          if (auto s = opts.fail_store_for_test(e); !s) return s;
         const bool dedupe = dedupe_applies(e);
         std::string dk;
         if (dedupe) {
@@ -244,34 +237,58 @@ struct Service::Impl {
           if (auto s = txn.put(t_dedupe, dk, key); !s) return s;
         if (!affects_presence(e.type)) continue;
         pending.add(next.apply(e, item.received_ns));
-        if (e.type == "STREAM_STARTED") started = true;
+        if (e.type == "STREAM_STARTED") range_started = true;
       }
       return persist(txn, pending);
     });
-    uint64_t first_ticket = UINT64_MAX, last_ticket = 0;
-    for (const auto& item : batch) {
-      if (!item.ticket) continue;
-      first_ticket = std::min(first_ticket, item.ticket);
-      last_ticket = std::max(last_ticket, item.ticket);
-    }
-    if (st) {
-      {
-        std::lock_guard<std::mutex> lock(smu);
-        presence = std::move(next);
-      }
-      if (dups) dup_total->inc(dups);
-    } else {
+    if (!st) {
       seq = seq_start;
-      log::error("webhook batch not stored", {{"events", std::to_string(batch.size())}, {"error", st.error().message}});
+      return st;
     }
     {
+      std::lock_guard<std::mutex> lock(smu);
+      presence = std::move(next);
+    }
+    if (dups) dup_total->inc(dups);
+    started |= range_started;
+    return st;
+  }
+
+  // Commits [first, last); when that fails, halves the range and tries each half in order, down
+  // to single items, so one item the store refuses loses only itself, never its batch. Failed
+  // items' tickets are added to `failed_tickets`.
+  void commit_isolating(std::vector<Item>& batch, size_t first, size_t last, bool& started,
+                        std::vector<uint64_t>& failed_tickets) {
+    auto st = commit_range(batch, first, last, started);
+    if (st) return;
+    if (last - first == 1) {
+      const Item& item = batch[first];
+      log::error("webhook event not stored", {{"type", item.ev.type.substr(0, 64)}, {"error", st.error().message}});
+      if (item.ticket) failed_tickets.push_back(item.ticket);
+      return;
+    }
+    const size_t mid = first + (last - first) / 2;
+    commit_isolating(batch, first, mid, started, failed_tickets);
+    commit_isolating(batch, mid, last, started, failed_tickets);
+  }
+
+  void write_batch(std::vector<Item>& batch) {
+    bool started = false;
+    std::vector<uint64_t> failed_tickets;
+    commit_isolating(batch, 0, batch.size(), started, failed_tickets);
+    if (!failed_tickets.empty())
+      log::error("webhook batch: events not stored", {{"events", std::to_string(failed_tickets.size())},
+                                                      {"batch", std::to_string(batch.size())}});
+    uint64_t last_ticket = 0;
+    for (const auto& item : batch) last_ticket = std::max(last_ticket, item.ticket);
+    {
       std::lock_guard<std::mutex> lock(qmu);
-      if (!st && last_ticket) failed.emplace_back(first_ticket, last_ticket);
+      for (uint64_t t : failed_tickets) failed.emplace_back(t, t);
       committed_ticket = std::max(committed_ticket, last_ticket);
-      if (failed.size() > 1024) failed.erase(failed.begin());  // waiters time out long before
+      while (failed.size() > 1024) failed.erase(failed.begin());  // waiters time out long before
     }
     ackcv.notify_all();
-    if (st && started && stream_started_cb) stream_started_cb();
+    if (started && stream_started_cb) stream_started_cb();
   }
 
   void expire_tick() {
@@ -448,92 +465,20 @@ size_t Service::queue_depth() const {
 }
 
 Result<json> Service::list_events(std::string_view type, size_t limit, std::string_view before) const {
-  const Impl& d = *impl_;
-  std::string upper;
-  if (!before.empty()) {
-    auto raw = crypto::unhex(before);
-    if (!raw || raw->size() != 16) return Error{"invalid_cursor", "'before' is not a cursor from a previous page"};
-    upper = *raw;
-  }
-  json events = json::array();
-  std::string last_key;
-  bool more = false;
-  auto st = d.store.view([&](const store::ReadTxn& txn) {
-    auto take = [&](std::string_view key) {
-      if (events.size() == limit) {
-        more = true;
-        return false;
-      }
-      auto v = txn.get(d.t_events, key);
-      if (v) {
-        events.push_back(api_event(*v));
-        last_key = std::string(key);
-      }
-      return true;
-    };
-    if (type.empty()) {
-      txn.scan(d.t_events, "", upper, true, [&](std::string_view k, std::string_view) { return take(k); });
-    } else {
-      std::string prefix = std::string(type) + '\0';
-      std::string to = upper.empty() ? prefix + std::string(16, '\xff') : prefix + upper;
-      txn.scan(d.t_by_type, prefix, to, true,
-               [&](std::string_view k, std::string_view) { return take(k.substr(prefix.size())); });
-    }
-    return ok_status();
-  });
-  if (!st) return st.error();
-  return json{{"events", std::move(events)}, {"next", more ? json(crypto::hex(last_key)) : json(nullptr)}};
+  return event_page(impl_->store, impl_->t_events, impl_->t_by_type, EventPageQuery{type, limit, before});
 }
 
 json Service::list_streams(size_t limit) const {
   json out = json::array();
   (void)impl_->store.view([&](const store::ReadTxn& txn) {
     txn.scan(impl_->t_streams, "", "", true, [&](std::string_view, std::string_view v) {
-      auto j = json::parse(v, nullptr, false);
+      auto j = json_limits::parse_or_discarded(v);
       if (j.is_object()) out.push_back(stream_api(stream_from_store(j)));
       return out.size() < limit;
     });
     return ok_status();
   });
   return json{{"streams", std::move(out)}};
-}
-
-Result<std::vector<std::string>> webhook_tokens(store::Store& store, const std::string& configured) {
-  std::vector<std::string> tokens;
-  size_t start = 0;
-  while (start <= configured.size() && !configured.empty()) {
-    size_t comma = configured.find(',', start);
-    std::string t = configured.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!t.empty()) tokens.push_back(t);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  if (tokens.size() > 2) return Error{"invalid_config", "--webhook-token takes at most two tokens (current,previous)"};
-  for (const auto& t : tokens) {
-    if (t.size() < 22) return Error{"invalid_config", "--webhook-token must be at least 22 characters (128 bits)"};
-    for (char c : t)
-      if (!(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'))
-        return Error{"invalid_config", "--webhook-token may only contain A-Z a-z 0-9 - _"};
-  }
-  if (!tokens.empty()) return tokens;
-  auto secrets = store.table("secrets");
-  std::string token;
-  auto st = store.update([&](store::WriteTxn& txn) -> Status {
-    if (auto v = txn.get(secrets, "webhook_token")) {
-      token = std::string(*v);
-      return ok_status();
-    }
-    token = crypto::random_token(16);
-    return txn.put(secrets, "webhook_token", token);
-  });
-  if (!st) return st.error();
-  return std::vector<std::string>{token};
-}
-
-bool token_matches(const std::vector<std::string>& tokens, std::string_view token) {
-  bool match = false;
-  for (const auto& t : tokens) match |= crypto::ct_equal(t, token);
-  return match;
 }
 
 }  // namespace wm::owncast

@@ -18,6 +18,7 @@
 #include "core/config.h"
 #include "core/metrics.h"
 #include "core/result.h"
+#include "owncast/event.h"
 #include "owncast/presence.h"
 #include "store/store.h"
 
@@ -33,6 +34,9 @@ struct ServiceOptions {
   std::string secret;              // HMAC secret for owncast-signature (may be empty)
   int64_t expire_every_ns = 30LL * 1000000000;
   std::function<int64_t()> clock;  // wall clock in ns (tests inject); default timeutil::now_ns
+  // Test hook: an error makes the store write of that event fail (as LMDB would, e.g.
+  // MDB_BAD_VALSIZE), to prove one failing event never takes its batch with it.
+  std::function<Status(const Event&)> fail_store_for_test;
 };
 
 // What submit() decided, mapped 1:1 onto the HTTP answer by the handler.

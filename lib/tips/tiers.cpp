@@ -5,6 +5,8 @@
 #include <limits>
 #include <set>
 
+#include "core/json_limits.h"
+
 namespace wm::tips {
 
 namespace {
@@ -458,7 +460,7 @@ Result<std::optional<TierSet>> load_custom(const store::Store& store, std::strin
   auto raw = read_setting(store, custom_key(stream_id));
   if (!raw) return raw.error();
   if (!*raw) return std::optional<TierSet>{};
-  auto set = tier_set_from_json(json::parse(**raw, nullptr, false));
+  auto set = tier_set_from_json(json_limits::parse_or_discarded(**raw));
   if (!set) return set.error();
   return std::optional<TierSet>{std::move(*set)};
 }
@@ -488,7 +490,7 @@ Result<std::optional<ThemeChoice>> load_theme(const store::Store& store, std::st
   if (!raw) return raw.error();
   if (!*raw) return std::optional<ThemeChoice>{};
   Error bad{"invalid_tiers", "stored theme choice is malformed"};
-  json j = json::parse(**raw, nullptr, false);
+  json j = json_limits::parse_or_discarded(**raw);
   if (!j.is_object() || !j.contains("theme") || !j["theme"].is_string() || !j.contains("minAmount") ||
       !j.contains("maxAmount"))
     return bad;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "core/crypto.h"
+#include "core/json_limits.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "openpayments/errors.h"
@@ -288,7 +289,7 @@ Result<TipRecord, TipError> TipService::load(const std::string& id) {
   });
   if (!st) return TipError{500, st.error().code, st.error().message};
   if (!raw) return TipError{404, "not_found", "no tip with this id"};
-  auto j = json::parse(*raw, nullptr, false);
+  auto j = json_limits::parse_or_discarded(*raw);
   auto r = from_storage(j);
   if (!r) return TipError{500, r.error().code, r.error().message};
   return *r;
@@ -308,7 +309,7 @@ Result<TipRecord, Error> TipService::transition(const std::string& id, const std
     out.reset();
     auto v = t.get(table_, "t/" + id);
     if (!v) return Error{"not_found", "no tip with this id"};
-    auto r = from_storage(json::parse(*v, nullptr, false));
+    auto r = from_storage(json_limits::parse_or_discarded(*v));
     if (!r) return r.error();
     if (r->status != from) return Error{"conflict", "tip is " + r->status};
     fn(*r);
@@ -376,7 +377,7 @@ std::vector<TipRecord> TipService::load_all() {
   std::vector<TipRecord> all;
   (void)store_.view([&](const store::ReadTxn& t) -> Status {
     t.scan_prefix(table_, "t/", false, [&](std::string_view, std::string_view v) {
-      auto r = from_storage(json::parse(v, nullptr, false));
+      auto r = from_storage(json_limits::parse_or_discarded(v));
       if (r) all.push_back(*r);
       return true;
     });
@@ -685,11 +686,13 @@ Result<CallbackResult, TipError> TipService::callback(const std::string& id, con
   if (r->status != "awaiting_consent") return CallbackResult{*r, false, "this tip was already handled"};
   auto fr = openpayments::parse_finish_redirect("?" + query);
   using O = openpayments::FinishRedirect::Outcome;
+  if (fr.outcome == O::error && (fr.result == "invalid_redirect" || fr.result.empty()))
+    return TipError{400, "invalid_callback", "the wallet's redirect is incomplete: " + fr.message};
+  if (fr.outcome != O::approved)
+    if (auto unconfirmed = confirm_rejection(*r)) return *unconfirmed;
   if (fr.outcome == O::rejected) {
     finish(*r, "denied", "denied", "the payment was not approved in the wallet");
   } else if (fr.outcome == O::error) {
-    if (fr.result == "invalid_redirect" || fr.result.empty())
-      return TipError{400, "invalid_callback", "the wallet's redirect is incomplete: " + fr.message};
     // fr.result / fr.message come from the redirect's query: logged, never shown.
     log::info("tip: the wallet ended the approval", {{"tip", r->id}, {"result", fr.result.substr(0, 64)}});
     finish(*r, "failed", "interaction_failed",
@@ -717,6 +720,22 @@ Result<CallbackResult, TipError> TipService::callback(const std::string& id, con
   auto after = load(id);
   if (!after) return after.error();
   return CallbackResult{*after, true, ""};
+}
+
+// A rejection redirect carries no hash, so anyone who knows the tip id could forge one: the
+// authorization server must confirm that the grant can no longer be approved.
+std::optional<TipError> TipService::confirm_rejection(const TipRecord& r) {
+  if (r.continue_uri.empty()) return std::nullopt;  // nothing left to approve
+  auto poll = client_.poll_grant({r.continue_uri, r.continue_token, 0});
+  if (!poll) {
+    log::warn("tip: rejection not confirmed", {{"tip", r.id}, {"error", poll.error().code}});
+    return TipError{502, "wallet_unreachable",
+                    "the wallet could not confirm that the payment was declined; the tip stays open"};
+  }
+  if (*poll == openpayments::Client::PollState::denied) return std::nullopt;
+  log::warn("tip: rejection redirect, but the grant is still open", {{"tip", r.id}});
+  return TipError{409, "rejection_unconfirmed",
+                  "the wallet still shows this payment as waiting for approval; approve or deny it there"};
 }
 
 bool TipService::crash_here(const std::string& step, const std::string& id) {

@@ -208,6 +208,9 @@ class TipService {
   Result<TipRecord, TipError> cancel(const std::string& id, const CancelRequest& who);
   std::optional<TipRecord> get(const std::string& id);
   // query: the raw query string of the finish redirect ("hash=..&interact_ref=.." or "result=..").
+  // A redirect without a hash (rejected / error) ends the tip only when the authorization
+  // server confirms it (grant polling answers request_denied); otherwise the tip stays
+  // awaiting_consent: 409 rejection_unconfirmed, or 502 wallet_unreachable.
   Result<CallbackResult, TipError> callback(const std::string& id, const std::string& query);
   // Start-up reconciliation; resumes processing tips on the workers.
   void recover();
@@ -270,6 +273,7 @@ class TipService {
   void settle(TipRecord r);
   void release_grants(TipRecord& r);
   Result<std::pair<Amount, Amount>, TipError> accepted_range(const openpayments::WalletAddress& w);
+  std::optional<TipError> confirm_rejection(const TipRecord& r);
   bool crash_here(const std::string& step, const std::string& id);
   Result<std::optional<openpayments::IncomingPayment>, Error> read_incoming(TipRecord& r);
 

@@ -195,6 +195,29 @@ TEST_CASE("analytics: tips_csv neutralises cells a spreadsheet would run as form
   }
 }
 
+TEST_CASE("analytics: tips_csv neutralises leading whitespace and full-width formula signs") {
+  // Some spreadsheets trim leading whitespace or fold full-width signs to ASCII before deciding
+  // that a cell is a formula.
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {" =1+1", "' =1+1"},
+      {"\n=1+1", "\"'\n=1+1\""},
+      {"\xEF\xBC\x9D" "1+1", "'\xEF\xBC\x9D" "1+1"},        // ＝1+1
+      {"\xEF\xBC\x8BSUM(A1)", "'\xEF\xBC\x8BSUM(A1)"},  // ＋SUM(A1)
+      {"\xEF\xBC\x8D" "2", "'\xEF\xBC\x8D" "2"},              // －2
+      {"\xEF\xBC\xA0SUM(A1)", "'\xEF\xBC\xA0SUM(A1)"},  // ＠SUM(A1)
+      {"a\xEF\xBC\x9D", "a\xEF\xBC\x9D"},
+  };
+  for (const auto& [input, cell] : cases) {
+    INFO(input);
+    json items = json::array();
+    items.push_back({{"id", "t1"}, {"createdAt", "2026-03-10T12:30:00Z"}, {"status", "completed"},
+                     {"amount", {{"value", "1"}, {"assetCode", "EUR"}, {"assetScale", 2}}},
+                     {"displayName", "n"}, {"anonymous", false}, {"message", input}, {"hidden", false}});
+    const std::string csv = tips_csv(items);
+    CHECK(csv.find("," + cell + ",") != std::string::npos);
+  }
+}
+
 TEST_CASE("analytics: tips_csv exports an empty name for anonymous tips") {
   Db db;
   auto r = tip("anon", "completed", T0);

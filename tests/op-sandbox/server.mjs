@@ -560,7 +560,11 @@ export async function startSandbox(options = {}) {
     await verifySignature(ctx, grant.client, 'as')
     const ref = ctx.parsedBody?.interact_ref
     if (!ref) {
-      if (grant.interact?.finish) throw gnapError(401, 'request_denied', 'grant cannot be polled')
+      // GNAP polling (RFC 9635 5.2): a grant still waiting for the client's continue answers with
+      // a new continuation and no token; a rejected or finished one is denied. (Rafiki denies
+      // every poll of a grant with a finish method.) Polling does not restart the wait.
+      if (grant.state === 'pending' || grant.state === 'decided-approved') return [200, { continue: continueObj(grant, true) }]
+      if (grant.state === 'rejected') throw gnapError(401, 'request_denied', 'grant was rejected')
       throw gnapError(401, 'request_denied', 'grant cannot be polled')
     }
     if (grant.state === 'approved') throw gnapError(401, 'request_denied', 'grant interaction not approved')

@@ -280,6 +280,27 @@ TEST_CASE("tip service: a forged callback hash is refused and changes nothing", 
   CHECK(svc->get(tip.id)->status == "awaiting_consent");
 }
 
+TEST_CASE("tip service: a rejection redirect without confirmation leaves the tip open", "[tips][sandbox]") {
+  Fixture f;
+  auto svc = f.service();
+  auto tip = f.create(*svc, Fixture::body(f.sb.wallet("alice")));
+  // Anyone who knows the tip id can send these: the grant is still pending at the wallet.
+  for (const char* forged : {"result=grant_rejected", "result=grant_invalid&message=x"}) {
+    INFO(forged);
+    auto r = svc->callback(tip.id, forged);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().status == 409);
+    CHECK(r.error().code == "rejection_unconfirmed");
+    CHECK(svc->get(tip.id)->status == "awaiting_consent");
+  }
+  // The viewer's real approval still goes through.
+  auto cb = svc->callback(tip.id, f.decide("accept"));
+  INFO((cb ? "" : cb.error().code + ": " + cb.error().message));
+  REQUIRE(cb);
+  CHECK(cb->tip.status == "processing");
+  f.no_failures();
+}
+
 TEST_CASE("tip service: quote expired before consent -> expired, nothing moves", "[tips][sandbox]") {
   Fixture f({"--wait", "0", "--quote-ttl", "30"});
   auto svc = f.service();

@@ -1,0 +1,39 @@
+// libFuzzer: amounts. Open Payments integer strings (parse_units), amount objects
+// (parse_amount) and the streamer's decimal strings (tips::parse_decimal), with invariants.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/json_limits.h"
+#include "openpayments/money.h"
+#include "tips/tiers.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 1) return 0;
+  const int scale = data[0] % 24;  // beyond 18 must be refused, not overflow
+  std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+
+  if (auto u = wm::openpayments::parse_units(text)) {
+    // Digits only: the value printed back equals the text without its leading zeros.
+    std::string_view t = text;
+    while (t.size() > 1 && t.front() == '0') t.remove_prefix(1);
+    if (std::to_string(*u) != t) __builtin_trap();
+  }
+  if (auto d = wm::tips::parse_decimal(text, "EUR", scale)) {
+    if (d->asset_scale != scale || d->asset_code != "EUR") __builtin_trap();
+    if (!wm::openpayments::parse_units(d->value)) __builtin_trap();  // always a valid integer string
+  }
+  auto j = wm::json_limits::parse(text);
+  if (j) {
+    if (auto a = wm::openpayments::parse_amount(*j)) {
+      auto u = wm::openpayments::units(*a);
+      if (!u) __builtin_trap();
+      auto sum = wm::openpayments::add(*a, *a);
+      if (sum && !wm::openpayments::units(*sum)) __builtin_trap();
+      auto cmp = wm::openpayments::compare(*a, *a);
+      if (cmp && *cmp != 0) __builtin_trap();
+    }
+  }
+  return 0;
+}
