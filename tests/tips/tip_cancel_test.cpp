@@ -285,6 +285,9 @@ TEST_CASE("tip errors: viewers read a plain sentence with the next step", "[tips
   }
   SECTION("a wallet that ends the approval with its own words") {
     auto tip = f.create(*svc, Fixture::body(f.sb.wallet("alice")));
+    // The wallet really ended the interaction (a hashless redirect is only believed once the
+    // authorization server confirms it), then redirected with its own words.
+    f.sb.decide_latest("reject");
     auto cb = svc->callback(tip.id, "result=invalid_interaction&message=raw+upstream+words");
     REQUIRE(cb);
     CHECK(cb->tip.status == "failed");
