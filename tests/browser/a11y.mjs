@@ -10,6 +10,9 @@ export const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 // Runs axe in a page or frame; returns the violations as short strings ("rule: target (summary)").
 export async function axeViolations(frame, { exclude = [] } = {}) {
+  // Colours are judged once CSS transitions have ended (a button fading back from its hover or
+  // busy colour is not the state a person reads).
+  await frame.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => {}))));
   const has = await frame.evaluate(() => typeof window.axe !== 'undefined');
   if (!has) await frame.evaluate(AXE_SOURCE);
   const result = await frame.evaluate(async ({ tags, exclude: ex }) => {
