@@ -275,7 +275,8 @@ Result<Config> load_config(const std::vector<std::string>& args, std::vector<std
   for (const char* k : {"tip-min", "tip-max", "announce-min"}) {
     const std::string& v = values[k];
     if (!is_decimal_text(v))
-      return Error{"invalid_config", std::string("--") + k + " must be a decimal amount like 2.50, got '" + v + "'"};
+      return Error{"invalid_config", std::string("--") + k + " must be a decimal amount like 2.50 (" +
+                                         decimal::check(v).error().message + "), got '" + v + "'"};
   }
   c.tip_min = values["tip-min"];
   c.tip_max = values["tip-max"];
