@@ -14,9 +14,9 @@ namespace wm::app {
 // As typed (flags, environment, config file, admin page): decimal text in the streamer's
 // currency, "" for the default.
 struct TipAmountSettings {
-  std::string tip_min;       // "" = one minor unit
-  std::string tip_max;       // "" = 100 major units
-  std::string announce_min;  // "" = every tip is announced
+  std::string tip_min = {};       // "" = one minor unit
+  std::string tip_max = {};       // "" = 100 major units
+  std::string announce_min = {};  // "" = every tip is announced
 };
 
 // The streamer wallet's asset, when it is known.
