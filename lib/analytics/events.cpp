@@ -27,7 +27,7 @@ bool visit_raw(std::string_view raw, const EventFn& fn) {
 }
 
 openpayments::Amount amount_of(const AssetKey& asset, uint64_t units) {
-  return openpayments::Amount{std::to_string(units), asset.code, asset.scale};
+  return openpayments::Amount{units, asset.code, asset.scale};
 }
 
 }  // namespace
@@ -174,8 +174,7 @@ std::string fold_name(std::string_view name) {
 
 void SupporterBoard::add(const SupportEvent& ev) {
   const AssetKey asset{ev.amount.asset_code, ev.amount.asset_scale};
-  auto units = openpayments::units(ev.amount);
-  if (!units) return;
+  const uint64_t units = ev.amount.units;
   const std::string name(trimmed(ev.display_name));
   const std::string folded = fold_name(name);
   // Anonymous tips share one group per asset: they are never joined to a name or a sender.
@@ -193,7 +192,7 @@ void SupporterBoard::add(const SupportEvent& ev) {
   }
   g.first_ns = std::min(g.first_ns, ev.at_ns);
   if (ev.at_ns < g.shown.at_ns) g.shown = Name{name, ev.at_ns};
-  g.sum.add(*units);
+  g.sum.add(units);
   if (ev.anonymous || name.empty() || grouping_ != Grouping::by_sender) return;
   auto [n, added] = latest_.try_emplace(ev.sender_hash, Name{name, ev.at_ns});
   if (!added && ev.at_ns >= n->second.at_ns) n->second = Name{name, ev.at_ns};

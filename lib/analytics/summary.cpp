@@ -61,12 +61,11 @@ Result<json> summary(const store::Store& store, std::string_view stream_id, std:
   auto st = store.view([&](const store::ReadTxn& txn) -> Status {
     detail::scan_window(txn, table, from_ns, now_ns, [&](const SupportEvent& ev) {
       if (!stream_id.empty() && ev.stream_id != stream_id) return;
-      auto units = openpayments::units(ev.amount);
-      if (!units) return;
+      const uint64_t units = ev.amount.units;
       const AssetKey asset{ev.amount.asset_code, ev.amount.asset_scale};
       ++tip_count;
-      totals[asset].add(*units);
-      buckets[floor_to(ev.at_ns, tf->bucket_ns)][asset].add(*units);
+      totals[asset].add(units);
+      buckets[floor_to(ev.at_ns, tf->bucket_ns)][asset].add(units);
       supporters.insert(ev.sender_hash);
       board.add(ev);
     });

@@ -66,7 +66,7 @@ struct Candidate {
 json page_item(const tips::TipRecord& r, bool hidden) {
   json item = tips::to_public(r);
   item["hidden"] = hidden;
-  item["display"] = r.amount.value.empty() ? json(nullptr) : json(openpayments::format_amount(r.amount));
+  item["display"] = r.amount.empty() ? json(nullptr) : json(openpayments::format_amount(r.amount));
   const json& amounts = item["amounts"];
   item["receiveAmount"] = amounts.value("receiveAmount", json(nullptr));
   item["debitAmount"] = amounts.value("debitAmount", json(nullptr));

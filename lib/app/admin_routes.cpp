@@ -87,7 +87,11 @@ std::string str(const json& j, const char* key) {
 
 int64_t now_ns() { return timeutil::now_ns(); }
 
-void error_reply(Response& res, int status, const Error& e) { http::json_error(res, status, e.code, e.message); }
+// {"error":{code, message, field?}}: `field` names the request member at fault, for forms.
+void error_reply(Response& res, int status, const Error& e) {
+  if (e.field.empty()) return http::json_error(res, status, e.code, e.message);
+  http::json_reply(res, status, json{{"error", {{"code", e.code}, {"message", e.message}, {"field", e.field}}}});
+}
 
 // 200 with every "display" amount in the streamer's currency style.
 void styled_reply(Response& res, json out, const AdminContext& ctx) {
@@ -266,7 +270,8 @@ void register_admin_routes(http::Server& server, const AdminContext& ctx, const 
                   return http::json_error(res, 400, "missing_public_name",
                                           "this wallet address has no public name; wallets refuse interactive "
                                           "grants for it. Set a public name in your wallet");
-                if (auto s = ctx.settings->set("wallet-address", w->id); !s) return error_reply(res, 400, s.error());
+                if (auto s = ctx.settings->set("wallet-address", w->id, WalletAsset{w->asset_code, w->asset_scale}); !s)
+                  return error_reply(res, 400, s.error());
                 if (auto s = ctx.reconfigure(); !s) return error_reply(res, 400, s.error());
                 record_wallet_check(*ctx.store, wallet_json(*w));
                 http::json_reply(res, 200, wallet_json(*w));

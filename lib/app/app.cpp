@@ -5,6 +5,7 @@
 #include "app/routes.h"
 #include "app/settings.h"
 #include "app/setup_state.h"
+#include "app/settings_validate.h"
 #include "app/tier_routes.h"
 #include "app/tip_routes.h"
 #include "app/viewer_routes.h"
@@ -26,6 +27,7 @@
 #include "store/store.h"
 #include "notify/announce.h"
 #include "notify/outbox.h"
+#include "notify/outcome.h"
 #include "tips/tiers.h"
 #include "tips/tip_service.h"
 #include "tips/viewer_sessions.h"
@@ -100,11 +102,33 @@ struct App::Impl {
     return {};
   }
 
+  // owncast_wm_announcements_skipped_total{reason}, one series per notify::kSkip* reason.
+  Counter* skipped_below = nullptr;
+  Counter* skipped_not_connected = nullptr;
+  Counter* skipped_failed = nullptr;
+
   Status reconfigure();
   Result<std::shared_ptr<TipStack>> build_tips(const Config& c);
   void tip_completed(const tips::TipRecord& t);
   Status announce(const tips::TipRecord& t, bool force);
+  std::string announcement_of(const tips::TipRecord& t);
+  std::optional<WalletAsset> wallet_asset() const;
 };
+
+// Why a completed tip is not announced, or "" when it is: no Owncast connection, or (unless
+// `force`) an amount below the streamer's minimum. Amounts compare as integers of one asset.
+static std::string_view skip_reason(const tips::TipRecord& t, const Config& c, bool connected, bool force) {
+  if (!connected) return notify::kSkipNotConnected;
+  if (force || c.announce_min.empty()) return {};
+  auto min = tips::parse_decimal(c.announce_min, t.amount.asset_code, t.amount.asset_scale);
+  if (!min) {
+    log::warn("announce-min does not fit the tip's currency; announcing", {{"tip", t.id}, {"error", min.error().message}});
+    return {};
+  }
+  auto below = openpayments::less(t.amount, *min);
+  if (below && *below) return notify::kSkipBelowMinimum;
+  return {};
+}
 
 Result<std::shared_ptr<TipStack>> App::Impl::build_tips(const Config& c) {
   if (c.wallet_address.empty() || c.key_file.empty() || c.key_id.empty()) return std::shared_ptr<TipStack>();
@@ -180,8 +204,21 @@ void App::Impl::tip_completed(const tips::TipRecord& t) {
   auto ev = analytics::event_from_tip(*store, t, live_stream_session());
   Status recorded = ev ? analytics::record_support(*store, *ev) : Status(ev.error());
   if (!recorded) log::warn("support event not recorded", {{"tip", t.id}, {"error", recorded.error().message}});
-  if (auto s = announce(t, false); !s && s.error().code != "not_configured")
-    log::warn("tip announcement not queued", {{"tip", t.id}, {"error", s.error().message}});
+  notify::Outcome outcome{true, {}};
+  if (auto s = announce(t, false); !s) {
+    const std::string& code = s.error().code;
+    outcome = {false, std::string(code == "not_configured"   ? notify::kSkipNotConnected
+                                  : code == "below_minimum" ? notify::kSkipBelowMinimum
+                                                            : notify::kSkipFailed)};
+    Counter* c = code == "not_configured" ? skipped_not_connected : code == "below_minimum" ? skipped_below : skipped_failed;
+    c->inc();
+    if (outcome.reason == notify::kSkipFailed)
+      log::warn("tip announcement skipped", {{"tip", t.id}, {"reason", outcome.reason}, {"error", s.error().message}});
+    else
+      log::info("tip announcement skipped", {{"tip", t.id}, {"reason", outcome.reason}});
+  }
+  if (auto s = notify::record_outcome(*store, t.id, outcome); !s)
+    log::warn("announcement outcome not recorded", {{"tip", t.id}, {"error", s.error().message}});
 }
 
 Status App::Impl::announce(const tips::TipRecord& t, bool force) {
@@ -192,11 +229,11 @@ Status App::Impl::announce(const tips::TipRecord& t, bool force) {
     c = cfg;
     box = outbox;
   }
-  if (!box) return Error{"not_configured", "Owncast is not connected (set its URL and an access token)"};
-  if (!force && !c.announce_min.empty()) {
-    auto min = tips::parse_decimal(c.announce_min, t.amount.asset_code, t.amount.asset_scale);
-    if (min && t.amount.value < min->value) return ok_status();  // below the streamer's threshold
-  }
+  const std::string_view why = skip_reason(t, c, box != nullptr, force);
+  if (why == notify::kSkipNotConnected)
+    return Error{"not_configured", "Owncast is not connected (set its URL and an access token)"};
+  if (why == notify::kSkipBelowMinimum)
+    return Error{"below_minimum", "the tip is below the minimum amount to announce (" + c.announce_min + ")"};
   notify::Vars v;
   v.name = t.display_name;
   v.anonymous = t.anonymous;
@@ -226,10 +263,36 @@ static http::ServerOptions server_options(const Config& config, const std::vecto
   return ho;
 }
 
+// "queued" or "skipped" for a completed tip: what was recorded, or, in the instant between the
+// tip's completion and its announcement, what the same decision gives now.
+std::string App::Impl::announcement_of(const tips::TipRecord& t) {
+  if (auto o = notify::load_outcome(*store, t.id)) return o->queued ? "queued" : "skipped";
+  Config c;
+  bool connected;
+  {
+    std::lock_guard<std::mutex> lock(live_mu);
+    c = cfg;
+    connected = outbox != nullptr;
+  }
+  return skip_reason(t, c, connected, false).empty() ? "queued" : "skipped";
+}
+
+std::optional<WalletAsset> App::Impl::wallet_asset() const {
+  auto svc = tip_service();
+  if (!svc) return std::nullopt;
+  auto w = svc->streamer_wallet();
+  if (!w) return std::nullopt;
+  return WalletAsset{w->asset_code, w->asset_scale};
+}
+
 App::App(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 App::~App() { shutdown(); }
 
 Result<std::unique_ptr<App>> App::create(const Config& config) {
+  // The tip amounts given as flags, environment or config file must make sense together (the
+  // wallet's scale is checked when the wallet is known: in the admin page and at every tip).
+  if (auto v = validate_tip_settings({config.tip_min, config.tip_max, config.announce_min}, std::nullopt); !v)
+    return Error{"invalid_config", "--" + v.error().field + ": " + v.error().message};
   auto d = std::make_unique<Impl>();
   d->base = config;
   d->cfg = config;
@@ -240,6 +303,14 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   Histogram* commit = d->metrics.histogram(
       "owncast_wm_store_commit_seconds", "LMDB write transaction commit latency",
       {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1});
+
+  const std::string skipped_help = "Completed tips not announced in chat, by reason";
+  d->skipped_below = d->metrics.counter("owncast_wm_announcements_skipped_total", skipped_help, "reason",
+                                        std::string(notify::kSkipBelowMinimum));
+  d->skipped_not_connected = d->metrics.counter("owncast_wm_announcements_skipped_total", skipped_help, "reason",
+                                                std::string(notify::kSkipNotConnected));
+  d->skipped_failed = d->metrics.counter("owncast_wm_announcements_skipped_total", skipped_help, "reason",
+                                         std::string(notify::kSkipFailed));
 
   store::Options so;
   so.dir = config.data_dir;
@@ -270,6 +341,7 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
     log::warn("support events not caught up", {{"error", n.error().message}});
 
   d->settings = std::make_unique<Settings>(*d->store, config);
+  d->settings->set_wallet_asset([raw] { return raw->wallet_asset(); });
   admin::AuthOptions ao;
   ao.idle_timeout_s = config.admin_session_idle_s;
   d->auth = std::make_unique<admin::AdminAuth>(*d->store, ao, config.admin_password);
@@ -314,6 +386,10 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
     return std::make_pair(w->asset_code, w->asset_scale);
   };
   tiers.currency_style = [raw] { return raw->currency_style(); };
+  tiers.check_tiers = [raw](const std::vector<TierAmount>& t) {
+    const Config c = raw->current();
+    return validate_tip_settings({c.tip_min, c.tip_max, c.announce_min}, raw->wallet_asset(), t);
+  };
   register_tier_routes(*d->server, *d->store, tiers);
 
   TipRouteConfig tip_routes;
@@ -321,6 +397,7 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   tip_routes.public_url = public_url;
   d->viewers = std::make_unique<tips::ViewerSessions>();
   tip_routes.viewer_sessions = d->viewers.get();
+  tip_routes.announcement = [raw](const tips::TipRecord& t) { return raw->announcement_of(t); };
   register_tip_routes(*d->server, [raw] { return raw->tip_service(); }, tip_routes);
   register_widget_routes(*d->server, [raw] { return raw->current().owncast_url; });
   register_viewer_routes(*d->server, *d->viewers, d->server->options().api_max_body);

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <map>
 
+#include "core/decimal.h"
 #include "notify/announce.h"
+#include "tips/tiers.h"
 
 namespace wm::app {
 
@@ -27,8 +29,10 @@ std::string trim_slashes(std::string s) {
 }
 
 Error invalid(const std::string& key, const std::string& why) {
-  return Error{"invalid_setting", key + ": " + why};
+  return Error{"invalid_setting", key + ": " + why, key};
 }
+
+bool is_amount_key(std::string_view key) { return key == "tip-min" || key == "tip-max" || key == "announce-min"; }
 
 // Applies one value to a configuration, validating it like the flag would be.
 Status apply(Config& c, const std::string& key, const std::string& v) {
@@ -49,8 +53,8 @@ Status apply(Config& c, const std::string& key, const std::string& v) {
   } else if (key == "owncast-token") {
     if (v.size() > 512 || !printable(v)) return invalid(key, "must be the access token Owncast showed (no spaces)");
     c.owncast_token = v;
-  } else if (key == "tip-min" || key == "tip-max" || key == "announce-min") {
-    if (!is_decimal_text(v)) return invalid(key, "must be a decimal amount like 2.50");
+  } else if (is_amount_key(key)) {
+    if (!is_decimal_text(v)) return invalid(key, "'" + v.substr(0, 40) + "' is not an amount: " + decimal::check(v).error().message);
     (key == "tip-min" ? c.tip_min : key == "tip-max" ? c.tip_max : c.announce_min) = v;
   } else if (key == "announce-template") {
     if (v.size() > 500) return invalid(key, "must be at most 500 bytes");
@@ -96,6 +100,22 @@ std::map<std::string, std::string> read_stored(const store::Store& store) {
     });
     return ok_status();
   });
+  return out;
+}
+
+// Every saved tier (custom or a saved theme's); a conflict is reported at `field`, the setting
+// being changed.
+std::vector<TierAmount> saved_tiers(const store::Store& store, const std::string& field) {
+  std::vector<TierAmount> out;
+  auto sets = tips::saved_tier_sets(store);
+  if (!sets) return out;
+  for (const auto& [stream, set] : *sets) {
+    for (size_t i = 0; i < set.tiers.size(); ++i) {
+      const auto& t = set.tiers[i];
+      const std::string where = stream == "default" ? "" : " (stream " + stream + ")";
+      out.push_back({field, "\"" + t.name + "\"" + where, t.amount});
+    }
+  }
   return out;
 }
 
@@ -148,12 +168,36 @@ json Settings::describe() const {
   return json{{"settings", std::move(out)}};
 }
 
-Status Settings::apply_locked(const std::vector<std::pair<std::string, std::string>>& changes) {
+std::optional<WalletAsset> Settings::wallet_for(const Changes& changes, std::optional<WalletAsset> given) const {
+  if (given) return given;
+  bool relevant = false;
+  for (const auto& [k, v] : changes) {
+    if (k == "wallet-address") return std::nullopt;  // a new wallet: its asset is not known here
+    relevant = relevant || is_amount_key(k);
+  }
+  if (!relevant || !wallet_asset_) return std::nullopt;
+  return wallet_asset_();
+}
+
+Status Settings::apply_locked(const Changes& changes, const std::optional<WalletAsset>& wallet) {
   Config check = base_;
+  for (const auto& [k, v] : read_stored(store_))
+    if (!pinned(k)) (void)apply(check, k, v);
+  bool amounts = false;
+  std::vector<std::string> keys;
   for (const auto& [k, v] : changes) {
     if (pinned(k))
-      return Error{"pinned", k + " is set by " + base_.pinned.at(k) + "; change it there"};
+      return Error{"pinned", k + " is set by " + base_.pinned.at(k) + "; change it there", k};
     if (auto s = apply(check, k, v); !s) return s.error();
+    amounts = amounts || is_amount_key(k) || k == "wallet-address";
+    keys.push_back(k);
+  }
+  if (amounts) {
+    TipAmountSettings t{check.tip_min, check.tip_max, check.announce_min};
+    const std::string field = std::find(keys.begin(), keys.end(), "tip-max") != keys.end()   ? "tip-max"
+                              : std::find(keys.begin(), keys.end(), "tip-min") != keys.end() ? "tip-min"
+                                                                                              : keys.front();
+    if (auto s = validate_tip_settings(t, wallet, saved_tiers(store_, field), keys); !s) return s.error();
   }
   store::Table t = store_.table("settings");
   auto st = store_.update([&](store::WriteTxn& txn) -> Status {
@@ -172,27 +216,30 @@ Result<Config> Settings::update(const json& patch) {
   std::vector<std::pair<std::string, std::string>> changes;
   for (const auto& [k, v] : patch.items()) {
     if (std::find(editable_settings().begin(), editable_settings().end(), k) == editable_settings().end())
-      return Error{"invalid_setting", "unknown setting '" + k + "'"};
+      return Error{"invalid_setting", "unknown setting '" + k + "'", k};
     std::string text;
     if (v.is_null()) text = "";
     else if (v.is_string()) text = v.get<std::string>();
     else if (v.is_boolean() && k == "anonymous-tips") text = v.get<bool>() ? "on" : "off";
     else if (v.is_number_unsigned() && (k == "tip-min" || k == "tip-max" || k == "announce-min"))
       text = std::to_string(v.get<uint64_t>());
-    else return Error{"invalid_setting", k + ": unexpected type"};
+    else return Error{"invalid_setting", k + ": unexpected type", k};
     changes.emplace_back(k, std::move(text));
   }
+  const auto wallet = wallet_for(changes, std::nullopt);  // before the lock: it may ask the wallet
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto s = apply_locked(changes); !s) return s.error();
+    if (auto s = apply_locked(changes, wallet); !s) return s.error();
   }
   return effective();
 }
 
-Result<Config> Settings::set(const std::string& key, const std::string& value) {
+Result<Config> Settings::set(const std::string& key, const std::string& value, std::optional<WalletAsset> given) {
+  const Changes changes{{key, value}};
+  const auto wallet = wallet_for(changes, std::move(given));
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto s = apply_locked({{key, value}}); !s) return s.error();
+    if (auto s = apply_locked(changes, wallet); !s) return s.error();
   }
   return effective();
 }

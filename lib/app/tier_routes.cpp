@@ -25,7 +25,20 @@ struct Currency {
 
 void fail(Response& res, const Error& e) {
   bool internal = e.code == "store_error" || e.code == "map_full";
-  http::json_error(res, internal ? 500 : 400, e.code, e.message);
+  if (e.field.empty()) return http::json_error(res, internal ? 500 : 400, e.code, e.message);
+  http::json_reply(res, 400, json{{"error", {{"code", e.code}, {"message", e.message}, {"field", e.field}}}});
+}
+
+// Tiers must stay inside the streamer's [tip-min, tip-max] (when the app gives the check).
+Status check_against_settings(const tips::TierSet& set, bool custom, const TierConfig& cfg) {
+  if (!cfg.check_tiers) return ok_status();
+  std::vector<TierAmount> amounts;
+  for (size_t i = 0; i < set.tiers.size(); ++i) {
+    const auto& t = set.tiers[i];
+    if (custom) amounts.push_back({"custom[" + std::to_string(i) + "].amount", "\"" + t.name + "\"", t.amount, ""});
+    else amounts.push_back({"maxAmount", "\"" + t.name + "\"", t.amount, "minAmount"});
+  }
+  return cfg.check_tiers(amounts);
 }
 
 // The currency from a code (case-insensitive) and an optional scale; the scale defaults to the
@@ -131,6 +144,7 @@ void post_tiers(const Request& req, Response& res, store::Store& store, const Ti
   if (const json* custom = member(b, "custom")) {
     auto set = tips::parse_custom(*custom, cur->code, cur->scale);
     if (!set) return fail(res, set.error());
+    if (auto st = check_against_settings(*set, true, cfg); !st) return fail(res, st.error());
     if (!theme.empty()) {
       auto gen = tips::generate(theme, cur->code, cur->scale, range->first, range->second);
       if (!gen) return fail(res, gen.error());
@@ -147,6 +161,7 @@ void post_tiers(const Request& req, Response& res, store::Store& store, const Ti
   if (theme.empty()) theme = "fun";
   auto set = tips::generate(theme, cur->code, cur->scale, range->first, range->second);
   if (!set) return fail(res, set.error());
+  if (auto st = check_against_settings(*set, false, cfg); !st) return fail(res, st.error());
   // Choosing a theme replaces any custom tiers: the widget shows what was chosen last.
   if (auto st = tips::save_theme(store, *stream, {theme, range->first, range->second, segment}); !st)
     return fail(res, st.error());

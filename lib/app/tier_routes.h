@@ -8,7 +8,9 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "app/settings_validate.h"
 #include "http/auth.h"
 #include "http/server.h"
 #include "openpayments/money.h"
@@ -27,6 +29,9 @@ struct TierConfig {
   std::function<std::optional<std::pair<std::string, int>>()> wallet_currency;
   // How "display" strings read (the currency-display setting); unset: "5.00 EUR".
   std::function<openpayments::CurrencyStyle()> currency_style;
+  // When set: checks tiers about to be saved against the tip settings (validate_tip_settings);
+  // an error answers 400 with its `field`.
+  std::function<Status(const std::vector<TierAmount>&)> check_tiers;
 };
 
 // `store` must outlive the server (handlers keep a reference).

@@ -157,13 +157,15 @@ void register_tip_routes(http::Server& server, TipServiceProvider tips, TipRoute
   });
 
   server.get(std::string("/plugins/wm/tips/") + kIdPattern, Access::public_,
-             [tips](const Request& req, Response& res) {
+             [tips, cfg](const Request& req, Response& res) {
                auto service = tips();
                if (!service) return not_configured(res);
                auto t = service->get(req.matches[1]);
                if (!t) return http::json_error(res, 404, "not_found", "no tip with this id");
                res.set_header("Cache-Control", "no-store");
-               http::json_reply(res, 200, tips::to_public(*t));
+               json out = tips::to_public(*t);
+               if (t->status == "completed" && cfg.announcement) out["announcement"] = cfg.announcement(*t);
+               http::json_reply(res, 200, out);
              });
 
   // Cancel before approval (abandoned quotes): only the creator's viewer session or Idempotency-Key.

@@ -25,6 +25,9 @@ struct TipRouteConfig {
   // The widget's viewer sessions: a tip created with a live one (X-Viewer-Session header or
   // wm_viewer cookie) may be cancelled with it. nullptr: only the Idempotency-Key can cancel.
   tips::ViewerSessions* viewer_sessions = nullptr;
+  // For a completed tip: "queued" when a chat announcement was queued, "skipped" when not (below
+  // the streamer's minimum, Owncast not connected, failure). Shown as "announcement" in its status.
+  std::function<std::string(const tips::TipRecord&)> announcement;
 };
 
 using TipServiceProvider = std::function<std::shared_ptr<tips::TipService>()>;

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/decimal.h"
+
 namespace wm {
 
 const std::vector<OptionInfo>& config_options() {
@@ -139,15 +141,7 @@ static Status parse_listen(const std::string& s, std::string& out_host, int& out
   return ok_status();
 }
 
-bool is_decimal_text(std::string_view v) {
-  if (v.size() > 30) return false;
-  size_t dots = 0;
-  for (char ch : v) {
-    if (ch == '.') ++dots;
-    else if (ch < '0' || ch > '9') return false;
-  }
-  return dots <= 1 && (v.empty() || (v.front() != '.' && v.back() != '.'));
-}
+bool is_decimal_text(std::string_view v) { return v.empty() || decimal::check(v).ok(); }
 
 std::string default_public_url(const std::string& listen_host, int port) {
   std::string host = listen_host.find(':') != std::string::npos ? "[" + listen_host + "]" : listen_host;
@@ -281,7 +275,8 @@ Result<Config> load_config(const std::vector<std::string>& args, std::vector<std
   for (const char* k : {"tip-min", "tip-max", "announce-min"}) {
     const std::string& v = values[k];
     if (!is_decimal_text(v))
-      return Error{"invalid_config", std::string("--") + k + " must be a decimal amount like 2.50, got '" + v + "'"};
+      return Error{"invalid_config", std::string("--") + k + " must be a decimal amount like 2.50 (" +
+                                         decimal::check(v).error().message + "), got '" + v + "'"};
   }
   c.tip_min = values["tip-min"];
   c.tip_max = values["tip-max"];

@@ -9,6 +9,7 @@ namespace wm {
 struct Error {
   std::string code;     // machine-readable, e.g. "invalid_config"
   std::string message;  // one human sentence
+  std::string field = {};  // optional: the request member at fault ("tip-min"), so a form can mark it
 };
 
 // A value or an error. E is Error at module edges; a module with a richer error type (e.g. the

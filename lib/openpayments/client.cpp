@@ -81,7 +81,7 @@ bool opt_amount(const nlohmann::json& j, const char* name, std::optional<Amount>
 
 ojson amount_json(const Amount& a) {
   ojson j;
-  j["value"] = a.value;
+  j["value"] = std::to_string(a.units);
   j["assetCode"] = a.asset_code;
   j["assetScale"] = a.asset_scale;
   return j;

@@ -27,16 +27,15 @@ Status same_asset(const Amount& a, const Amount& b) {
 // Both values as units, once the assets agree.
 Result<std::pair<uint64_t, uint64_t>> operands(const Amount& a, const Amount& b) {
   if (auto st = same_asset(a, b); !st) return st.error();
-  auto x = units(a), y = units(b);
-  if (!x) return x.error();
-  if (!y) return y.error();
-  return std::pair{*x, *y};
+  return std::pair{a.units, b.units};
 }
 
 }  // namespace
 
 Result<uint64_t> parse_units(std::string_view value) {
   if (value.empty()) return invalid("amount value is empty");
+  if (value.size() > 1 && value[0] == '0' && value.find_first_not_of("0123456789") == std::string_view::npos)
+    return invalid("amount value must not have leading zeros (\"0150\" is written \"150\")");
   uint64_t v = 0;
   for (char c : value) {
     if (c < '0' || c > '9') return invalid("amount value must contain only the digits 0-9");
@@ -50,7 +49,7 @@ Result<uint64_t> parse_units(std::string_view value) {
 Result<Amount> make_amount(uint64_t units, std::string_view asset_code, int asset_scale) {
   if (!valid_code(asset_code)) return invalid("assetCode must be 3-16 characters of A-Z and 0-9");
   if (asset_scale < 0 || asset_scale > 255) return invalid("assetScale must be 0..255");
-  return Amount{std::to_string(units), std::string(asset_code), static_cast<uint8_t>(asset_scale)};
+  return Amount{units, std::string(asset_code), static_cast<uint8_t>(asset_scale)};
 }
 
 Result<Amount> parse_amount(const nlohmann::json& j) {
@@ -70,19 +69,17 @@ Result<Amount> parse_amount(const nlohmann::json& j) {
 }
 
 nlohmann::json to_json(const Amount& a) {
-  return {{"value", a.value}, {"assetCode", a.asset_code}, {"assetScale", a.asset_scale}};
+  return {{"value", std::to_string(a.units)}, {"assetCode", a.asset_code}, {"assetScale", a.asset_scale}};
 }
 
 void to_json(nlohmann::json& j, const Amount& a) { j = to_json(a); }
-
-Result<uint64_t> units(const Amount& a) { return parse_units(a.value); }
 
 Result<Amount> add(const Amount& a, const Amount& b) {
   auto ops = operands(a, b);
   if (!ops) return ops.error();
   auto [x, y] = *ops;
   if (x > kMax - y) return Error{"overflow", "amount sum exceeds 2^64-1"};
-  return Amount{std::to_string(x + y), a.asset_code, a.asset_scale};
+  return Amount{x + y, a.asset_code, a.asset_scale};
 }
 
 Result<Amount> subtract(const Amount& a, const Amount& b) {
@@ -90,7 +87,7 @@ Result<Amount> subtract(const Amount& a, const Amount& b) {
   if (!ops) return ops.error();
   auto [x, y] = *ops;
   if (x < y) return Error{"underflow", "amount difference is negative"};
-  return Amount{std::to_string(x - y), a.asset_code, a.asset_scale};
+  return Amount{x - y, a.asset_code, a.asset_scale};
 }
 
 Result<int> compare(const Amount& a, const Amount& b) {
@@ -100,11 +97,15 @@ Result<int> compare(const Amount& a, const Amount& b) {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+Result<bool> less(const Amount& a, const Amount& b) {
+  auto c = compare(a, b);
+  if (!c) return c.error();
+  return *c < 0;
+}
+
 std::string format_amount(const Amount& a) {
-  auto u = units(a);
-  if (!u) return "? " + a.asset_code;
   // Appends only: GCC 12 at -O3 reports false stringop-overflow errors for insert() here.
-  const std::string digits = std::to_string(*u);
+  const std::string digits = std::to_string(a.units);
   const size_t scale = a.asset_scale;
   std::string out;
   out.reserve(digits.size() + scale + 3 + a.asset_code.size());

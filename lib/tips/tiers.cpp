@@ -6,13 +6,13 @@
 #include <set>
 
 #include "core/json_limits.h"
+#include "core/decimal.h"
 
 namespace wm::tips {
 
 namespace {
 
 using json = nlohmann::json;
-using u128 = unsigned __int128;
 
 constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
 constexpr size_t kMinTiers = 4;
@@ -246,34 +246,13 @@ int default_scale(std::string_view code, std::string_view wallet_code, int walle
 
 Result<Amount> parse_decimal(std::string_view text, std::string_view asset_code, int asset_scale) {
   if (auto st = check_currency(asset_code, asset_scale); !st) return st.error();
-  auto invalid = [&](const std::string& why) {
+  auto units = decimal::to_units(text, asset_scale);
+  if (!units) {
+    std::string why = units.error().message;
+    if (units.error().code == "too_precise") why += " for " + std::string(asset_code);
     return Error{"invalid_amount", "'" + std::string(text.substr(0, 40)) + "' is not a valid amount: " + why};
-  };
-  if (text.empty() || text.size() > 48) return invalid("expected a decimal like 2.50");
-  size_t dot = text.find('.');
-  std::string_view whole = text.substr(0, dot);
-  std::string_view frac = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
-  auto digits = [](std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-  };
-  if (whole.empty() || !digits(whole) || !digits(frac) || (dot != std::string_view::npos && frac.empty()))
-    return invalid("expected a decimal like 2.50");
-  auto scale = static_cast<size_t>(asset_scale);
-  if (frac.size() > scale) {
-    if (!std::all_of(frac.begin() + static_cast<std::ptrdiff_t>(scale), frac.end(), [](char c) { return c == '0'; }))
-      return invalid("more than " + std::to_string(scale) + " decimal places for " + std::string(asset_code));
-    frac = frac.substr(0, scale);
   }
-  u128 v = 0;
-  for (char c : whole) {
-    v = v * 10 + static_cast<unsigned>(c - '0');
-    if (v > kU64Max) return invalid("too large");
-  }
-  for (size_t i = 0; i < scale; ++i) {
-    v = v * 10 + (i < frac.size() ? static_cast<unsigned>(frac[i] - '0') : 0u);
-    if (v > kU64Max) return invalid("too large");
-  }
-  return openpayments::make_amount(static_cast<uint64_t>(v), asset_code, asset_scale);
+  return openpayments::make_amount(*units, asset_code, asset_scale);
 }
 
 Result<Amount> amount_from_json(const json& j, std::string_view asset_code, int asset_scale) {
@@ -314,9 +293,8 @@ Result<TierSet> generate(std::string_view theme_name, std::string_view asset_cod
                                          "/" + std::to_string(a->asset_scale) + ", expected " +
                                          std::string(asset_code) + "/" + std::to_string(asset_scale)};
   }
-  auto lo = openpayments::units(min), hi = openpayments::units(max);
-  if (!lo) return lo.error();
-  if (!hi) return hi.error();
+  const uint64_t* lo = &min.units;
+  const uint64_t* hi = &max.units;
   if (*lo == 0 || *hi == 0) return Error{"invalid_amount", "minAmount and maxAmount must be greater than zero"};
   if (*lo > *hi)
     return Error{"invalid_range", "minAmount (" + openpayments::format_amount(min) + ") is greater than maxAmount (" +
@@ -392,7 +370,7 @@ Result<TierSet> parse_custom(const json& tiers, std::string_view asset_code, int
     if (a == t.end()) return bad_tiers(where + "amount is required");
     auto amount = amount_from_json(*a, asset_code, asset_scale);
     if (!amount) return bad_tiers(where + amount.error().message);
-    if (amount->value == "0") return bad_tiers(where + "amount must be greater than zero");
+    if (amount->units == 0) return bad_tiers(where + "amount must be greater than zero");
     tier.amount = std::move(*amount);
     set.tiers.push_back(std::move(tier));
   }
@@ -500,6 +478,28 @@ Result<std::optional<ThemeChoice>> load_theme(const store::Store& store, std::st
   ThemeChoice c{j["theme"].get<std::string>(), std::move(*lo), std::move(*hi), ""};
   if (j.contains("viewerSegment") && j["viewerSegment"].is_string()) c.viewer_segment = j["viewerSegment"];
   return std::optional<ThemeChoice>{std::move(c)};
+}
+
+Result<std::vector<std::pair<std::string, TierSet>>> saved_tier_sets(const store::Store& store) {
+  std::set<std::string> streams;
+  store::Table t = store.table("settings");
+  auto st = store.view([&](const store::ReadTxn& txn) {
+    for (std::string_view prefix : {"tiers/custom/", "tiers/theme/"}) {
+      txn.scan_prefix(t, prefix, false, [&](std::string_view k, std::string_view) {
+        streams.emplace(k.substr(prefix.size()));
+        return true;
+      });
+    }
+    return ok_status();
+  });
+  if (!st) return st.error();
+  std::vector<std::pair<std::string, TierSet>> out;
+  for (const auto& id : streams) {
+    if (!valid_stream_id(id)) continue;
+    auto r = resolve(store, id, "EUR", 2);
+    if (r && r->source != "default") out.emplace_back(id, std::move(r->set));
+  }
+  return out;
 }
 
 Result<Resolved> resolve(const store::Store& store, std::string_view stream_id, std::string_view asset_code,

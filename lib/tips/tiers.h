@@ -55,8 +55,9 @@ Status check_currency(std::string_view asset_code, int asset_scale);
 // is the wallet's, ISO 4217 minor units for well-known 0- and 3-decimal currencies, else 2.
 int default_scale(std::string_view asset_code, std::string_view wallet_code, int wallet_scale);
 
-// "2.50" / "2.5" / "2" -> minor units at asset_scale (250 at scale 2). Digits, optionally a dot
-// and digits; extra fraction digits must be zeros. No signs, exponents or floats. "invalid_amount".
+// "2.50" / "2.5" / "2" -> minor units at asset_scale (250 at scale 2), by the decimal input rule
+// of core/decimal.h (no leading zeros: "00.10" and "0150" are refused); extra fraction digits
+// must be zeros. No signs, exponents or floats. "invalid_amount".
 Result<Amount> parse_decimal(std::string_view text, std::string_view asset_code, int asset_scale);
 // An amount given as {value, assetCode, assetScale} (must be this currency, else
 // "asset_mismatch") or as a decimal major-unit string (parse_decimal).
@@ -104,6 +105,10 @@ Result<std::optional<TierSet>> load_custom(const store::Store& store, std::strin
 Status clear_custom(store::Store& store, std::string_view stream_id);
 Status save_theme(store::Store& store, std::string_view stream_id, const ThemeChoice& choice);
 Result<std::optional<ThemeChoice>> load_theme(const store::Store& store, std::string_view stream_id);
+
+// Every stream's saved tiers (custom, else a saved theme's), by stream id; streams that show the
+// defaults are left out. For checking settings against the tiers viewers can pick.
+Result<std::vector<std::pair<std::string, TierSet>>> saved_tier_sets(const store::Store& store);
 
 // What the widget shows for a stream: its custom tiers if saved, else its saved theme, else
 // "fun" with default bounds in the given currency. `source` is "custom", "theme" or "default".

@@ -53,7 +53,7 @@ Amount amt(const json& j, const char* k) {
 }
 
 json amt_json(const Amount& a) {
-  if (a.value.empty()) return nullptr;
+  if (a.empty()) return nullptr;
   return openpayments::to_json(a);
 }
 
@@ -231,12 +231,12 @@ Result<std::pair<Amount, Amount>> tip_range(const std::string& min_amount, const
   if (!min_amount.empty()) {
     auto a = parse_decimal(min_amount, asset_code, asset_scale);
     if (!a) return Error{"invalid_tip_range", "the minimum tip is not an amount in " + unit + ": " + a.error().message};
-    if (a->value != "0") lo = *a;
+    if (a->units != 0) lo = *a;
   }
   if (!max_amount.empty()) {
     auto a = parse_decimal(max_amount, asset_code, asset_scale);
     if (!a) return Error{"invalid_tip_range", "the maximum tip is not an amount in " + unit + ": " + a.error().message};
-    if (a->value == "0") return Error{"invalid_tip_range", "the maximum tip must be greater than zero"};
+    if (a->units == 0) return Error{"invalid_tip_range", "the maximum tip must be greater than zero"};
     hi = *a;
   }
   auto c = openpayments::compare(lo, hi);

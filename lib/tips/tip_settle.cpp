@@ -27,8 +27,7 @@ QuoteFee quote_fee(const Amount& debit_amount, const Amount& receive_amount) {
   auto fee = openpayments::subtract(debit_amount, receive_amount);
   if (!fee) return out;  // the wallet delivers more than it debits: no fee
   out.fee = *fee;
-  auto f = openpayments::units(*fee), tip = openpayments::units(receive_amount);
-  if (f && tip) out.high = *f > *tip / 2;  // 2*fee > tip, without overflow
+  out.high = fee->units > receive_amount.units / 2;  // 2*fee > tip, without overflow
   return out;
 }
 

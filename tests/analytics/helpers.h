@@ -49,9 +49,9 @@ struct Tip {
   explicit Tip(std::string id) {
     ev.tip_id = std::move(id);
     ev.stream_id = "default";
-    ev.amount = openpayments::Amount{"100", "EUR", 2};
+    ev.amount = openpayments::Amount{100, "EUR", 2};
   }
-  Tip& value(std::string v) { ev.amount.value = std::move(v); return *this; }
+  Tip& value(const std::string& v) { ev.amount.units = std::stoull(v); return *this; }
   Tip& code(std::string c) { ev.amount.asset_code = std::move(c); return *this; }
   Tip& scale(uint8_t s) { ev.amount.asset_scale = s; return *this; }
   Tip& at(int64_t ns) { ev.at_ns = ns; return *this; }

@@ -21,9 +21,9 @@ tips::TipRecord tip(const std::string& id, const std::string& status, int64_t cr
   r.sender_wallet = "https://wallet.example/sender-" + id;
   r.display_name = "Name " + id;
   r.message = "Message " + id;
-  r.amount = openpayments::Amount{"500", "EUR", 2};
+  r.amount = openpayments::Amount{500, "EUR", 2};
   r.receive_amount = r.amount;
-  r.debit_amount = openpayments::Amount{"560", "USD", 2};
+  r.debit_amount = openpayments::Amount{560, "USD", 2};
   r.created_ns = created_ns;
   r.updated_ns = created_ns + kSecond;
   return r;

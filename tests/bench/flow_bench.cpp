@@ -75,7 +75,7 @@ struct Bench {
     // 1-2: incoming payment on streamer.
     IncomingPaymentRequest ipr;
     ipr.wallet_address = streamer.id;
-    ipr.incoming_amount = Amount{"100", "EUR", 2};
+    ipr.incoming_amount = Amount{100, "EUR", 2};
     auto ip = need(client->create_incoming_payment(streamer.resource_server, token(streamer, "incoming-payment"), ipr),
                    "incoming payment");
     // 3-4: quote from alice.
@@ -119,7 +119,7 @@ struct Bench {
                    "outgoing payment");
     if (op.failed) throw std::runtime_error("outgoing payment failed (balance?)");
     auto back = need(client->get_outgoing_payment(op.id, granted.access_token->value), "read back");
-    if (back.id != op.id || back.sent_amount.value != "100") throw std::runtime_error("read back mismatch");
+    if (back.id != op.id || back.sent_amount.units != 100) throw std::runtime_error("read back mismatch");
   }
 };
 

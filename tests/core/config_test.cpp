@@ -106,3 +106,23 @@ TEST_CASE("config: help names every flag with its env var and no secret values")
   }
   CHECK(help.find("s3cr3t-value") == std::string::npos);
 }
+
+TEST_CASE("config: decimal flags follow the one input rule (no leading zeros)") {
+  for (const char* good : {"0.10", "0", "12", "12.5", "1.230"}) {
+    auto c = load_config({"--tip-min", good});
+    INFO(good);
+    CHECK(c);
+  }
+  for (const char* flag : {"--tip-min", "--tip-max", "--announce-min"}) {
+    for (const char* bad : {"00.10", "0150", "00", ".5", "5.", "1e3", "-1"}) {
+      auto c = load_config({flag, bad});
+      INFO(flag << " " << bad);
+      REQUIRE_FALSE(c);
+      CHECK(c.error().code == "invalid_config");
+      CHECK(c.error().message.find(flag) == 0);
+    }
+  }
+  auto lead = load_config({"--tip-min", "00.10"});
+  REQUIRE_FALSE(lead);
+  CHECK(lead.error().message.find("leading zeros") != std::string::npos);
+}

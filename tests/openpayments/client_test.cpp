@@ -227,7 +227,7 @@ struct Fixture {
     return std::make_unique<Client>(std::move(cfg));
   }
   std::string url(const std::string& path) const { return wallet->base + path; }
-  Amount usd(const char* value) const { return Amount{value, "USD", 2}; }
+  Amount usd(const char* value) const { return Amount{std::stoull(value), "USD", 2}; }
 };
 
 }  // namespace

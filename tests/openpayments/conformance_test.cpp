@@ -65,7 +65,7 @@ struct Fixture {
   IncomingPayment incoming(const std::string& value) {
     IncomingPaymentRequest req;
     req.wallet_address = streamer.id;
-    req.incoming_amount = Amount{value, "EUR", 2};
+    req.incoming_amount = Amount{std::stoull(value), "EUR", 2};
     auto ip = client->create_incoming_payment(streamer.resource_server,
                                               token(streamer, "incoming-payment", {"create", "read", "complete"}), req);
     INFO((ip ? "" : ip.error().message()));
@@ -131,7 +131,7 @@ TEST_CASE("conformance: a whole tip flow, read back") {
   Fixture f;
   auto ip = f.incoming("500");
   auto q = f.quote(f.alice, ip.id, f.token(f.alice, "quote", {"create", "read"}));
-  CHECK(q.receive_amount.value == "500");
+  CHECK(q.receive_amount.units == 500);
   CHECK(q.receive_amount.asset_code == "EUR");
   auto pending = f.interactive(f.alice, q.debit_amount, ip.id);
   auto token = f.approve(f.alice, pending);
@@ -139,15 +139,15 @@ TEST_CASE("conformance: a whole tip flow, read back") {
   INFO((op ? "" : op.error().message()));
   REQUIRE(op);
   CHECK_FALSE(op->failed);
-  CHECK(op->debit_amount.value == q.debit_amount.value);
+  CHECK(op->debit_amount.units == q.debit_amount.units);
   auto back = f.client->get_outgoing_payment(op->id, token.value);
   REQUIRE(back);
   CHECK(back->id == op->id);
-  CHECK(back->sent_amount.value == op->sent_amount.value);
+  CHECK(back->sent_amount.units == op->sent_amount.units);
   auto received = f.client->get_incoming_payment(ip.id, f.token(f.streamer, "incoming-payment", {"read"}));
   REQUIRE(received);
   REQUIRE(received->received_amount);
-  CHECK(received->received_amount->value == "500");
+  CHECK(received->received_amount->units == 500);
   f.no_failures();
 }
 
@@ -213,7 +213,7 @@ TEST_CASE("conformance: insufficient funds are reported, not charged") {
   if (op) CHECK(op->failed);
   auto received = f.client->get_incoming_payment(ip.id, f.token(f.streamer, "incoming-payment", {"read"}));
   REQUIRE(received);
-  CHECK((!received->received_amount || received->received_amount->value == "0"));
+  CHECK((!received->received_amount || received->received_amount->units == 0));
   f.no_failures();
 }
 
@@ -259,7 +259,7 @@ TEST_CASE("conformance: a client wallet without publicName is refused before ask
   Fixture f(15000, "nobody");
   auto pending_grant = GrantRequest{};
   OutgoingLimits limits;
-  limits.debit_amount = Amount{"100", "EUR", 2};
+  limits.debit_amount = Amount{100, "EUR", 2};
   pending_grant.access.push_back({"outgoing-payment", {"create"}, f.alice.id, limits});
   pending_grant.interact = InteractRequest{"http://127.0.0.1:9/finish", new_nonce()};
   auto r = f.client->request_grant(f.alice.auth_server, pending_grant);

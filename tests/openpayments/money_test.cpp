@@ -1,6 +1,7 @@
 #include "openpayments/money.h"
 
 #include <catch2/catch.hpp>
+#include <type_traits>
 
 using namespace wm::openpayments;
 using nlohmann::json;
@@ -25,10 +26,9 @@ std::string code_of(const Result<Amount>& r) { return r.ok() ? "ok" : r.error().
 TEST_CASE("openpayments: amount parses from the Open Payments JSON shape") {
   auto a = parse_amount(json::parse(R"({"value":"500","assetCode":"USD","assetScale":2,"x":1})"));
   REQUIRE(a.ok());
-  CHECK(a->value == "500");
+  CHECK(a->units == 500);
   CHECK(a->asset_code == "USD");
   CHECK(a->asset_scale == 2);
-  CHECK(*units(*a) == 500);
   CHECK(to_json(*a) == json::parse(R"({"value":"500","assetCode":"USD","assetScale":2})"));
   json implicit = *a;
   CHECK(implicit == to_json(*a));
@@ -72,26 +72,30 @@ TEST_CASE("openpayments: asset codes must be short upper-case alphanumerics") {
 }
 
 TEST_CASE("openpayments: amount values are canonicalised") {
-  CHECK(parse_amount(amount_json("0007"))->value == "7");
-  CHECK(parse_amount(amount_json("000"))->value == "0");
-  CHECK(parse_amount(amount_json("0"))->value == "0");
-  CHECK(parse_amount(amount_json("18446744073709551615"))->value == "18446744073709551615");
-  CHECK(parse_amount(amount_json("0018446744073709551615"))->value == "18446744073709551615");
+  CHECK(parse_amount(amount_json("7"))->units == 7);
+  CHECK(parse_amount(amount_json("0"))->units == 0);
+  CHECK(parse_amount(amount_json("18446744073709551615"))->units == UINT64_MAX);
+  // The decimal input rule: no leading zeros, in amount values as everywhere else.
+  for (const char* value : {"0007", "000", "00", "0150", "0018446744073709551615"}) {
+    DYNAMIC_SECTION("value '" << value << "'") {
+      CHECK(code_of(parse_amount(amount_json(value))) == "invalid_amount");
+    }
+  }
   CHECK(*parse_units("18446744073709551615") == UINT64_MAX);
 }
 
 TEST_CASE("openpayments: amount addition detects overflow") {
   auto max = amt(UINT64_MAX);
-  CHECK(add(amt(UINT64_MAX - 1), amt(1))->value == "18446744073709551615");
+  CHECK(add(amt(UINT64_MAX - 1), amt(1))->units == UINT64_MAX);
   auto over = add(max, amt(1));
   REQUIRE_FALSE(over.ok());
   CHECK(over.error().code == "overflow");
-  CHECK(add(amt(250), amt(250))->value == "500");
+  CHECK(add(amt(250), amt(250))->units == 500);
 }
 
 TEST_CASE("openpayments: amount subtraction detects underflow") {
-  CHECK(subtract(amt(500), amt(200))->value == "300");
-  CHECK(subtract(amt(5), amt(5))->value == "0");
+  CHECK(subtract(amt(500), amt(200))->units == 300);
+  CHECK(subtract(amt(5), amt(5))->units == 0);
   auto under = subtract(amt(1), amt(2));
   REQUIRE_FALSE(under.ok());
   CHECK(under.error().code == "underflow");
@@ -110,8 +114,25 @@ TEST_CASE("openpayments: amounts compare as unsigned integers") {
   CHECK(*compare(amt(9), amt(10)) == -1);
   CHECK(*compare(amt(10), amt(10)) == 0);
   CHECK(*compare(amt(UINT64_MAX), amt(10)) == 1);
-  Amount garbage{"12x", "USD", 2};
-  CHECK_FALSE(compare(garbage, amt(1)).ok());
+  // As integers, never as text: "1250" < "50" as strings, 12.50 > 0.50 as money.
+  CHECK(*compare(amt(1250), amt(50)) == 1);
+  CHECK_FALSE(*less(amt(1250), amt(50)));
+  CHECK(*less(amt(50), amt(1250)));
+  CHECK(*less(amt(300), amt(420)));
+  auto across = less(amt(1, "USD"), amt(2, "EUR"));
+  REQUIRE_FALSE(across.ok());  // an error, not "false"
+  CHECK(across.error().code == "asset_mismatch");
+}
+
+TEST_CASE("openpayments: amounts are integers of minor units; text only in JSON") {
+  static_assert(std::is_same_v<decltype(Amount::units), uint64_t>);
+  auto a = parse_amount(amount_json("1250", "EUR", 2));
+  REQUIRE(a.ok());
+  CHECK(a->units == 1250u);
+  CHECK(to_json(Amount{1250, "EUR", 2}) == amount_json("1250", "EUR", 2));
+  CHECK(to_json(Amount{UINT64_MAX, "EUR", 2})["value"] == "18446744073709551615");
+  CHECK(Amount{}.empty());
+  CHECK_FALSE(a->empty());
 }
 
 TEST_CASE("openpayments: amounts display with all scale digits and no floating point") {

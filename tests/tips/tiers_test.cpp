@@ -14,12 +14,12 @@ using tips::Amount;
 namespace {
 
 Amount amt(const std::string& v, const std::string& code, int scale) {
-  return Amount{v, code, static_cast<uint8_t>(scale)};
+  return Amount{std::stoull(v), code, static_cast<uint8_t>(scale)};
 }
 
 std::vector<std::string> values(const tips::TierSet& s) {
   std::vector<std::string> out;
-  for (const auto& t : s.tiers) out.push_back(t.amount.value);
+  for (const auto& t : s.tiers) out.push_back(std::to_string(t.amount.units));
   return out;
 }
 
@@ -35,7 +35,7 @@ size_t significant(std::string v) {
   return v.size();
 }
 
-uint64_t u(const Amount& a) { return *openpayments::units(a); }
+uint64_t u(const Amount& a) { return a.units; }
 
 std::unique_ptr<store::Store> open_store(const std::string& dir) {
   store::Options opts;
@@ -48,7 +48,7 @@ std::unique_ptr<store::Store> open_store(const std::string& dir) {
 // Every generated set: 4-6 tiers, the theme's size, strictly increasing, in [lo, hi], ids stable.
 void check_set(const tips::TierSet& s, const std::string& theme, const Amount& lo, const Amount& hi,
                size_t max_significant) {
-  INFO(theme << " " << lo.value << ".." << hi.value << " " << lo.asset_code << "/" << int(lo.asset_scale));
+  INFO(theme << " " << lo.units << ".." << hi.units << " " << lo.asset_code << "/" << int(lo.asset_scale));
   CHECK(s.theme == theme);
   CHECK(s.asset_code == lo.asset_code);
   CHECK(s.asset_scale == lo.asset_scale);
@@ -63,7 +63,7 @@ void check_set(const tips::TierSet& s, const std::string& theme, const Amount& l
     CHECK(t.amount.asset_scale == lo.asset_scale);
     CHECK(u(t.amount) >= u(lo));
     CHECK(u(t.amount) <= u(hi));
-    CHECK(significant(t.amount.value) <= max_significant);
+    CHECK(significant(std::to_string(t.amount.units)) <= max_significant);
     if (i > 0) CHECK(u(t.amount) > u(s.tiers[i - 1].amount));
     CHECK(!t.name.empty());
     CHECK(t.name.size() <= 40);
@@ -239,7 +239,7 @@ TEST_CASE("tiers: decimal strings parse exactly, without floats") {
     REQUIRE(a.ok());
     CHECK(a->asset_code == code);
     CHECK(a->asset_scale == scale);
-    return a->value;
+    return std::to_string(a->units);
   };
   CHECK(ok("2.50", "EUR", 2) == "250");
   CHECK(ok("2.5", "EUR", 2) == "250");
@@ -252,9 +252,12 @@ TEST_CASE("tiers: decimal strings parse exactly, without floats") {
   CHECK(ok("0.000000001", "XRP", 9) == "1");
   CHECK(ok("1.1", "XRP", 9) == "1100000000");
   CHECK(ok("18446744073709551615", "JPY", 0) == "18446744073709551615");
-  CHECK(ok("007.10", "EUR", 2) == "710");
+  CHECK(ok("0", "EUR", 2) == "0");
+  CHECK(ok("0.10", "EUR", 2) == "10");
   for (const std::string bad : {"", "2.505", "-1", "+1", "1e3", ".5", "2.", "1,50", " 1", "1 ", "2..5", "NaN",
-                                "18446744073709551616", "184467440737095516.16"}) {
+                                "18446744073709551616", "184467440737095516.16",
+                                // the decimal input rule: no leading zeros
+                                "007.10", "00.10", "0150", "00", "00.0"}) {
     auto a = tips::parse_decimal(bad, "EUR", 2);
     INFO("'" << bad << "'");
     CHECK_FALSE(a.ok());
@@ -266,7 +269,7 @@ TEST_CASE("tiers: decimal strings parse exactly, without floats") {
   // amount_from_json: objects in the currency, decimal strings; never JSON numbers.
   auto obj = tips::amount_from_json(json{{"value", "250"}, {"assetCode", "EUR"}, {"assetScale", 2}}, "EUR", 2);
   REQUIRE(obj.ok());
-  CHECK(obj->value == "250");
+  CHECK(obj->units == 250);
   auto other = tips::amount_from_json(json{{"value", "250"}, {"assetCode", "USD"}, {"assetScale", 2}}, "EUR", 2);
   REQUIRE_FALSE(other.ok());
   CHECK(other.error().code == "asset_mismatch");
@@ -275,7 +278,7 @@ TEST_CASE("tiers: decimal strings parse exactly, without floats") {
   CHECK(number.error().code == "invalid_amount");
   auto str = tips::amount_from_json(json("2.50"), "EUR", 2);
   REQUIRE(str.ok());
-  CHECK(str->value == "250");
+  CHECK(str->units == 250);
 }
 
 TEST_CASE("tiers: default scale for a currency code") {
@@ -324,7 +327,7 @@ TEST_CASE("tiers: custom tiers are validated") {
   CHECK(s->asset_code == "EUR");
   REQUIRE(s->tiers.size() == 2);
   CHECK(s->tiers[0].id == "custom-0");
-  CHECK(s->tiers[0].amount.value == "150");
+  CHECK(s->tiers[0].amount.units == 150);
   CHECK(s->tiers[0].theme == "custom");
   CHECK(s->tiers[1].id == "big_one");
   CHECK(s->tiers[1].emoji.empty());
@@ -407,8 +410,8 @@ TEST_CASE("tiers: custom tiers and theme choices persist in the settings table")
     REQUIRE(themed.ok());
     CHECK(themed->source == "theme");
     CHECK(themed->set.theme == "space");
-    CHECK(themed->set.tiers.front().amount.value == "200");
-    CHECK(themed->set.tiers.back().amount.value == "5000");
+    CHECK(themed->set.tiers.front().amount.units == 200);
+    CHECK(themed->set.tiers.back().amount.units == 5000);
 
     REQUIRE(tips::save_custom(*store, "main", *custom).ok());
     CHECK_FALSE(tips::save_custom(*store, "bad id", *custom).ok());

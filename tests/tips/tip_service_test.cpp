@@ -138,8 +138,8 @@ TEST_CASE("tip service: approved tip is paid once, receipt verified, grants rele
   CHECK(tip.id.size() >= 22);  // 128 random bits, base64url
   CHECK(std::isalnum(static_cast<unsigned char>(tip.id[0])));  // CSV-safe: never a leading '-'
   CHECK(tip.consent_url.find("http://" + f.sb.dev_host() + "/interact/") == 0);  // what a browser can open
-  CHECK(tip.receive_amount.value == "500");
-  const int64_t debit = std::stoll(tip.debit_amount.value);
+  CHECK(tip.receive_amount.units == 500);
+  const int64_t debit = static_cast<int64_t>(tip.debit_amount.units);
   CHECK(debit == 506);  // sandbox fee: ceil(500/100)+1
 
   auto cb = svc->callback(tip.id, f.decide("accept"));
@@ -188,7 +188,7 @@ TEST_CASE("tip service: a crash after any step, then recover(), pays exactly onc
       auto svc = f.service(step);
       auto tip = f.create(*svc, Fixture::body(f.sb.wallet("alice")));
       id = tip.id;
-      debit = std::stoll(tip.debit_amount.value);
+      debit = static_cast<int64_t>(tip.debit_amount.units);
       auto cb = svc->callback(tip.id, f.decide("accept"));
       REQUIRE(cb);
       auto at = svc->wait_settled(id, 10000);
@@ -418,7 +418,7 @@ TEST_CASE("tip service: input and wallet errors", "[tips][sandbox]") {
     INFO((r ? "" : r.error().message));
     REQUIRE(r);
     CHECK(r->tip.amount.asset_code == "EUR");
-    CHECK(r->tip.amount.value == r->tip.receive_amount.value);
+    CHECK(r->tip.amount.units == r->tip.receive_amount.units);
   }
   SECTION("a wallet that cannot pay this streamer fails before consent") {
     // carol (XRP 9): 5.00 EUR is reachable; bob pays in USD. Both get quotes; a receiver the
@@ -453,19 +453,19 @@ TEST_CASE("tip service: rate limit per client IP and per wallet", "[tips][sandbo
 TEST_CASE("tip service: tip_range parses decimal limits in the streamer's asset", "[tips]") {
   auto def = tips::tip_range("", "", "EUR", 2);
   REQUIRE(def);
-  CHECK(def->first.value == "1");
-  CHECK(def->second.value == "10000");
+  CHECK(def->first.units == 1);
+  CHECK(def->second.units == 10000);
   auto r = tips::tip_range("2.5", "20", "EUR", 2);
   REQUIRE(r);
-  CHECK(r->first == Amount{"250", "EUR", 2});
-  CHECK(r->second == Amount{"2000", "EUR", 2});
+  CHECK(r->first == Amount{250, "EUR", 2});
+  CHECK(r->second == Amount{2000, "EUR", 2});
   auto zero_min = tips::tip_range("0", "1", "EUR", 2);
   REQUIRE(zero_min);
-  CHECK(zero_min->first.value == "1");
+  CHECK(zero_min->first.units == 1);
   auto xrp = tips::tip_range("0.000000001", "", "XRP", 9);
   REQUIRE(xrp);
-  CHECK(xrp->first.value == "1");
-  CHECK(xrp->second.value == "100000000000");
+  CHECK(xrp->first.units == 1);
+  CHECK(xrp->second.units == 100000000000u);
   for (const auto& [lo, hi] : std::vector<std::pair<std::string, std::string>>{
            {"abc", ""}, {"", "1,5"}, {"1.234", ""}, {"-1", ""}, {"", "0"}, {"5", "4.99"}, {"1e3", ""}}) {
     INFO(lo << " / " << hi);
@@ -496,12 +496,12 @@ TEST_CASE("tip service: min/max amounts and anonymous tips follow the options", 
     CHECK(low.message.find("3.00 EUR") != std::string::npos);
     CHECK(low.message.find("4.50 EUR") != std::string::npos);
     CHECK(err(svc, Fixture::body(f.sb.wallet("alice"), "451")).code == "amount_out_of_range");
-    CHECK(f.create(svc, Fixture::body(f.sb.wallet("alice"), "300")).amount.value == "300");
-    CHECK(f.create(svc, Fixture::body(f.sb.wallet("alice"), "450")).amount.value == "450");
+    CHECK(f.create(svc, Fixture::body(f.sb.wallet("alice"), "300")).amount.units == 300);
+    CHECK(f.create(svc, Fixture::body(f.sb.wallet("alice"), "450")).amount.units == 450);
     // Changed at run time (admin page): the next create uses the new range.
     svc.set_limits("", "2", true);
     CHECK(err(svc, Fixture::body(f.sb.wallet("alice"), "300")).code == "amount_out_of_range");
-    CHECK(f.create(svc, Fixture::body(f.sb.wallet("alice"), "1")).amount.value == "1");
+    CHECK(f.create(svc, Fixture::body(f.sb.wallet("alice"), "1")).amount.units == 1);
   }
   SECTION("a bad value makes create() answer 503 not_configured naming it") {
     auto o = f.options();
@@ -601,8 +601,8 @@ TEST_CASE("tip service: a worker does not wait for a receipt check; scheduled ch
     REQUIRE(done);
     CHECK(done->status == "completed");
   }
-  CHECK(f.balance("alice") == alice0 - std::stoll(first.debit_amount.value));
-  CHECK(f.balance("bob") == bob0 - std::stoll(second.debit_amount.value));
+  CHECK(f.balance("alice") == alice0 - static_cast<int64_t>(first.debit_amount.units));
+  CHECK(f.balance("bob") == bob0 - static_cast<int64_t>(second.debit_amount.units));
   CHECK(f.balance("streamer") == streamer0 + 1000);
   CHECK(f.completed_calls == 2);
   f.no_failures();

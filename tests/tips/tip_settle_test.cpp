@@ -182,19 +182,19 @@ TEST_CASE("tip settle: denied and failed tips complete the streamer's incoming p
 }
 
 TEST_CASE("tip settle: the fee a quote reveals", "[tips][settle]") {
-  auto eur = [](const char* v) { return Amount{v, "EUR", 2}; };
+  auto eur = [](const char* v) { return Amount{std::stoull(v), "EUR", 2}; };
   auto normal = tips::quote_fee(eur("506"), eur("500"));
   REQUIRE(normal.fee);
-  CHECK(normal.fee->value == "6");
+  CHECK(normal.fee->units == 6);
   CHECK_FALSE(normal.high);
   // 0.01 tip that costs 1.02: the fee is far more than half the tip.
   auto tiny = tips::quote_fee(eur("102"), eur("1"));
   REQUIRE(tiny.fee);
-  CHECK(tiny.fee->value == "101");
+  CHECK(tiny.fee->units == 101);
   CHECK(tiny.high);
   CHECK_FALSE(tips::quote_fee(eur("150"), eur("100")).high);  // exactly half: not more
   CHECK(tips::quote_fee(eur("151"), eur("100")).high);
-  auto cross = tips::quote_fee(Amount{"1102", "USD", 2}, eur("990"));
+  auto cross = tips::quote_fee(Amount{1102, "USD", 2}, eur("990"));
   CHECK_FALSE(cross.fee);
   CHECK_FALSE(cross.high);
 }
