@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
@@ -328,6 +329,8 @@ const std::vector<std::string>& table_names() {
       "tips",
       // schema 3
       "support", "admin",
+      // schema 4 (migrate_3_to_4 creates every table of this group)
+      "bus_journal", "bus_cursors",
   };
   return names;
 }
@@ -367,8 +370,21 @@ Status migrate_2_to_3(MDB_txn* txn, const TableMap&) {
   return ok_status();
 }
 
+Status migrate_3_to_4(MDB_txn* txn, const TableMap&) {
+  // The event bus (lib/events): "bus_journal" (seq -> durable event), "bus_cursors" (durable
+  // subscribers' positions). Every table listed after "admin" belongs to this schema.
+  const auto& names = table_names();
+  auto first = std::find(names.begin(), names.end(), std::string("admin")) + 1;
+  for (auto it = first; it != names.end(); ++it) {
+    MDB_dbi dbi;
+    if (int rc = mdb_dbi_open(txn, it->c_str(), MDB_CREATE, &dbi); rc != 0)
+      return mdb_error("cannot create table " + *it, rc);
+  }
+  return ok_status();
+}
+
 const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> all = {migrate_0_to_1, migrate_1_to_2, migrate_2_to_3};
+  static const std::vector<Migration> all = {migrate_0_to_1, migrate_1_to_2, migrate_2_to_3, migrate_3_to_4};
   return all;
 }
 

@@ -108,9 +108,10 @@ TEST_CASE("store: table_names and schema version constants") {
   std::vector<std::string> want = {"meta",    "secrets",        "settings",
                                    "events",  "events_by_type", "dedupe",
                                    "streams", "viewers",        "viewer_sessions",
-                                   "tips",    "support",        "admin"};
+                                   "tips",    "support",        "admin",
+                                   "bus_journal", "bus_cursors"};
   CHECK(wm::store::table_names() == want);
-  CHECK(wm::store::current_schema_version() == 3);
+  CHECK(wm::store::current_schema_version() == 4);
 }
 
 TEST_CASE("store: every table is usable and independent") {
@@ -284,8 +285,8 @@ TEST_CASE("store: view() runs fn in a read transaction and returns its status") 
 TEST_CASE("store: a fresh store records the current schema version in meta") {
   wm::test::TempDir tmp;
   auto s = open_store(tmp.path());
-  CHECK(s->schema_version() == 3);
-  CHECK(read(*s, s->table("meta"), "schema_version") == "3");
+  CHECK(s->schema_version() == 4);
+  CHECK(read(*s, s->table("meta"), "schema_version") == "4");
   CHECK(s->dir() == tmp.path());
 }
 
@@ -296,9 +297,9 @@ TEST_CASE("store: close and reopen keeps data and schema version") {
     put_one(*s, s->table("secrets"), "token", "abc");
   }
   auto s = open_store(tmp.path());
-  CHECK(s->schema_version() == 3);
+  CHECK(s->schema_version() == 4);
   CHECK(read(*s, s->table("secrets"), "token") == "abc");
-  CHECK(read(*s, s->table("meta"), "schema_version") == "3");
+  CHECK(read(*s, s->table("meta"), "schema_version") == "4");
 }
 
 TEST_CASE("store: a version 1 data dir is migrated to the current version and keeps its data") {
@@ -309,8 +310,8 @@ TEST_CASE("store: a version 1 data dir is migrated to the current version and ke
     put_one(*s, s->table("meta"), "schema_version", "1");  // as written by schema 1
   }
   auto s = open_store(tmp.path());
-  CHECK(s->schema_version() == 3);
-  CHECK(read(*s, s->table("meta"), "schema_version") == "3");
+  CHECK(s->schema_version() == 4);
+  CHECK(read(*s, s->table("meta"), "schema_version") == "4");
   CHECK(read(*s, s->table("events"), "k") == "v");
   put_one(*s, s->table("tips"), "t", "1");
   CHECK(read(*s, s->table("tips"), "t") == "1");
@@ -327,7 +328,7 @@ TEST_CASE("store: a newer schema on disk is rejected") {
   auto r = try_open(tmp.path());
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().code == "store_schema");
-  CHECK(r.error().message == "data dir was written by a newer owncast-wm (schema 99 > 3)");
+  CHECK(r.error().message == "data dir was written by a newer owncast-wm (schema 99 > 4)");
   // The failed open released the lock and left the data untouched.
   auto again = try_open(tmp.path());
   REQUIRE_FALSE(again.ok());

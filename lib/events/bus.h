@@ -1,0 +1,87 @@
+// The in-process event bus: publishers hand over committed domain events, subscribers receive
+// them on their own thread. The publisher never waits for a subscriber.
+//
+// Delivery, chosen per subscriber (Subscription::delivery):
+//   drop     a bounded in-memory queue; when it is full the event is dropped for that subscriber
+//            and counted in owncast_wm_bus_dropped_total{subscriber}. For live-only consumers
+//            (dashboards, presence) where a missed event is harmless or recovered by a snapshot.
+//   durable  the subscriber has a cursor in the store (bus_cursors) and receives every durable
+//            event (events::durable) in order, at least once: after a restart it resumes after
+//            its cursor from the journal, and when its in-memory queue overflows it catches up
+//            from the journal instead of dropping. Handlers must therefore be idempotent per
+//            event seq (or per domain id, e.g. the tip id). Non-durable events are delivered to
+//            durable subscribers best-effort, like `drop`.
+//
+// The journal (table bus_journal, key = seq) keeps durable events for 24 hours and at least the
+// newest 1,000, so live consumers can also replay "what did I miss since seq N" (journal()).
+//
+// Thread safety: every method may be called from any thread. Handlers run on the
+// subscriber's thread, one event at a time, in seq order.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/metrics.h"
+#include "core/result.h"
+#include "events/events.h"
+#include "store/store.h"
+
+namespace wm::events {
+
+enum class Delivery { drop, durable };
+
+struct Subscription {
+  std::string name;               // stable: names the cursor and the metric label
+  Delivery delivery = Delivery::drop;
+  size_t capacity = 1024;         // in-memory queue bound
+  std::vector<Type> types;        // empty = every type
+  std::function<void(const Event&)> handler;  // exceptions are caught, logged and counted
+};
+
+struct BusOptions {
+  int64_t keep_ns = 24LL * 3600 * 1000000000;  // journal retention by age ...
+  size_t keep_min = 1000;                       // ... but never fewer than this many events
+  std::function<int64_t()> clock;               // unix ns; default timeutil::now_ns
+};
+
+class Bus {
+ public:
+  // Reads the journal's last seq so numbering continues after a restart.
+  Bus(store::Store& store, Metrics& metrics, BusOptions opts = {});
+  ~Bus();  // stop()
+  Bus(const Bus&) = delete;
+  Bus& operator=(const Bus&) = delete;
+
+  // Registers a subscriber and starts its thread. A durable subscriber first receives what the
+  // journal holds after its stored cursor (nothing on its very first start: the cursor starts
+  // at the journal's end). Subscribing the same name twice is an error ("duplicate").
+  Status subscribe(Subscription s);
+  // Removes a subscriber: its thread finishes the event in hand and exits; queued events are
+  // dropped (a durable subscriber gets them again from the journal next time).
+  void unsubscribe(const std::string& name);
+
+  // Assigns the next seq, journals durable events (one small write transaction), then offers
+  // the event to every matching subscriber without blocking. Returns the event as published,
+  // or the store error when journaling failed (then nobody received it).
+  Result<Event> publish(Type type, Body body, int64_t at_ns = 0);
+
+  // Durable events with seq > after, oldest first, at most `limit` (replay for live clients).
+  std::vector<Event> journal(uint64_t after, size_t limit) const;
+  uint64_t last_seq() const;
+
+  // Stops every subscriber thread (each finishes the event in hand). Idempotent.
+  void stop();
+
+  // Blocks until every subscriber has handled everything published before the call, or the
+  // deadline passes; true when drained. For orderly shutdown and tests.
+  bool drain(int timeout_ms);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wm::events

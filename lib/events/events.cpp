@@ -1,0 +1,109 @@
+#include "events/events.h"
+
+#include <array>
+
+namespace wm::events {
+
+namespace {
+
+struct TypeInfo {
+  Type type;
+  std::string_view name;
+  bool durable;
+};
+
+// The one table of event types: wire name and whether it is journaled.
+constexpr std::array<TypeInfo, kTypeCount> kTypes = {{
+    {Type::tip_completed, "tip.completed", true},
+    {Type::tip_failed, "tip.failed", true},
+    {Type::tip_denied, "tip.denied", true},
+    {Type::follow_received, "follow", true},
+    {Type::stream_started, "stream.started", true},
+    {Type::stream_stopped, "stream.stopped", true},
+    {Type::viewer_joined, "viewer.joined", false},
+    {Type::viewer_left, "viewer.left", false},
+    {Type::test, "test", false},
+}};
+
+const TypeInfo& info(Type t) { return kTypes[static_cast<size_t>(t)]; }
+
+std::string str(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+nlohmann::json body_json(const Body& body) {
+  struct Visit {
+    nlohmann::json operator()(const Tip& t) const {
+      nlohmann::json j = {{"tipId", t.tip_id}, {"displayName", t.display_name}, {"anonymous", t.anonymous},
+                          {"message", t.message}, {"tier", t.tier}, {"streamId", t.stream_id},
+                          {"senderHash", t.sender_hash}, {"errorCode", t.error_code}};
+      if (!t.amount.empty()) j["amount"] = openpayments::to_json(t.amount);
+      return j;
+    }
+    nlohmann::json operator()(const Follow& f) const {
+      return {{"eventId", f.event_id}, {"name", f.name}, {"account", f.account}};
+    }
+    nlohmann::json operator()(const Stream& s) const { return {{"sessionId", s.session_id}, {"title", s.title}}; }
+    nlohmann::json operator()(const Viewer& v) const { return {{"userId", v.user_id}, {"displayName", v.display_name}}; }
+    nlohmann::json operator()(const Test& t) const { return {{"note", t.note}}; }
+  };
+  return std::visit(Visit{}, body);
+}
+
+Result<Body> body_from(Type type, const nlohmann::json& d) {
+  switch (type) {
+    case Type::tip_completed:
+    case Type::tip_failed:
+    case Type::tip_denied: {
+      Tip t{str(d, "tipId"), {}, str(d, "displayName"), d.value("anonymous", false), str(d, "message"),
+            str(d, "tier"), str(d, "streamId"), str(d, "senderHash"), str(d, "errorCode")};
+      if (d.contains("amount")) {
+        auto a = openpayments::parse_amount(d["amount"]);
+        if (!a) return Error{"invalid_event", "journaled tip event has an invalid amount"};
+        t.amount = *a;
+      }
+      return Body{t};
+    }
+    case Type::follow_received: return Body{Follow{str(d, "eventId"), str(d, "name"), str(d, "account")}};
+    case Type::stream_started:
+    case Type::stream_stopped: return Body{Stream{str(d, "sessionId"), str(d, "title")}};
+    case Type::viewer_joined:
+    case Type::viewer_left: return Body{Viewer{str(d, "userId"), str(d, "displayName")}};
+    case Type::test: return Body{Test{str(d, "note")}};
+  }
+  return Error{"invalid_event", "unknown event type"};
+}
+
+}  // namespace
+
+std::string_view name(Type t) { return info(t).name; }
+
+std::optional<Type> type_from_name(std::string_view n) {
+  for (const auto& i : kTypes)
+    if (i.name == n) return i.type;
+  return std::nullopt;
+}
+
+bool durable(Type t) { return info(t).durable; }
+
+nlohmann::json to_json(const Event& e) {
+  return {{"seq", e.seq}, {"type", name(e.type)}, {"at", e.at_ns}, {"data", body_json(e.body)}};
+}
+
+Result<Event> from_json(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("type") || !j["type"].is_string() || !j.contains("data") || !j["data"].is_object())
+    return Error{"invalid_event", "journaled event is not an object with type and data"};
+  auto type = type_from_name(j["type"].get<std::string>());
+  if (!type) return Error{"invalid_event", "journaled event has an unknown type"};
+  auto body = body_from(*type, j["data"]);
+  if (!body) return body.error();
+  Event e;
+  e.seq = j.value("seq", uint64_t{0});
+  e.type = *type;
+  e.at_ns = j.value("at", int64_t{0});
+  e.body = std::move(*body);
+  return e;
+}
+
+}  // namespace wm::events
