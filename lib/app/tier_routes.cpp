@@ -1,9 +1,8 @@
 #include "app/tier_routes.h"
 
 #include <algorithm>
-#include <charconv>
 
-#include "http/auth.h"
+#include "app/route_support.h"
 #include "tips/tiers.h"
 
 namespace wm::app {
@@ -24,9 +23,8 @@ struct Currency {
 };
 
 void fail(Response& res, const Error& e) {
-  bool internal = e.code == "store_error" || e.code == "map_full";
-  if (e.field.empty()) return http::json_error(res, internal ? 500 : 400, e.code, e.message);
-  http::json_reply(res, 400, json{{"error", {{"code", e.code}, {"message", e.message}, {"field", e.field}}}});
+  const bool internal = e.code == "store_error" || e.code == "map_full";
+  error_reply(res, internal && e.field.empty() ? 500 : 400, e);
 }
 
 // Tiers must stay inside the streamer's [tip-min, tip-max] (when the app gives the check).
@@ -54,13 +52,10 @@ Result<Currency> currency_of(std::string code, std::optional<int> scale, const T
 }
 
 Result<std::optional<int>> scale_param(const Request& req) {
-  if (!req.has_param("assetScale")) return std::optional<int>{};
-  const std::string v = req.get_param_value("assetScale");
-  int n = -1;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (ec != std::errc() || p != v.data() + v.size() || n < 0 || n > tips::kMaxScale)
-    return Error{"invalid_scale", "assetScale must be a whole number from 0 to " + std::to_string(tips::kMaxScale)};
-  return std::optional<int>{n};
+  auto n = int_param(req, "assetScale", 0, tips::kMaxScale,
+                     {"invalid_scale", "assetScale must be a whole number from 0 to " + std::to_string(tips::kMaxScale)});
+  if (!n) return n.error();
+  return *n ? std::optional<int>{static_cast<int>(**n)} : std::nullopt;
 }
 
 Result<std::string> stream_of(const std::string& id) {
@@ -98,78 +93,135 @@ void cors(Response& res) {
   res.set_header("Access-Control-Max-Age", "600");
 }
 
-// POST /plugins/wm/tiers after the admin check.
 openpayments::CurrencyStyle style_of(const TierConfig& cfg) {
   return cfg.currency_style ? cfg.currency_style() : openpayments::CurrencyStyle::code;
 }
 
 // 200 with every "display" amount in the streamer's currency style.
-void styled_reply(Response& res, json out, const TierConfig& cfg) {
-  openpayments::restyle_displays(out, style_of(cfg));
-  http::json_reply(res, 200, out);
+void styled_reply(Response& res, json out, const TierConfig& cfg) { app::styled_reply(res, std::move(out), style_of(cfg)); }
+
+// POST /plugins/wm/tiers's body, read into plain values (each string member optional).
+struct TierPost {
+  std::string stream, theme, segment;
+  Currency currency;
+  std::pair<tips::Amount, tips::Amount> range;
+  const json* custom = nullptr;  // the custom tiers as sent, when given
+};
+
+Result<TierPost> tier_post(const json& b, const TierConfig& cfg) {
+  if (!b.is_object()) return Error{"invalid_request", "request body must be a JSON object"};
+  std::string stream_raw, code;
+  TierPost p;
+  for (auto [key, out] : {std::pair{"streamId", &stream_raw}, std::pair{"currency", &code},
+                          std::pair{"theme", &p.theme}, std::pair{"viewerSegment", &p.segment}}) {
+    const json* v = member(b, key);
+    if (!v) continue;
+    if (!v->is_string()) return Error{"invalid_request", std::string("'") + key + "' must be a string"};
+    *out = v->get<std::string>();
+  }
+  auto stream = stream_of(stream_raw);
+  if (!stream) return stream.error();
+  p.stream = *stream;
+  if (p.segment.size() > kMaxSegmentChars) return Error{"invalid_request", "viewerSegment must be at most 64 bytes"};
+  std::optional<int> scale;
+  if (const json* s = member(b, "assetScale")) {
+    if (!s->is_number_integer() || s->get<int64_t>() < 0 || s->get<int64_t>() > tips::kMaxScale)
+      return Error{"invalid_scale", "assetScale must be a whole number from 0 to 18"};
+    scale = s->get<int>();
+  }
+  auto cur = currency_of(code, scale, cfg);
+  if (!cur) return cur.error();
+  p.currency = *cur;
+  if (!p.theme.empty() && !tips::is_theme(p.theme))
+    return Error{"invalid_theme", "unknown theme '" + p.theme.substr(0, 40) + "'; valid themes: " + tips::theme_list()};
+  auto range = range_of(member(b, "minAmount"), member(b, "maxAmount"), p.currency);
+  if (!range) return range.error();
+  p.range = std::move(*range);
+  p.custom = member(b, "custom");
+  return p;
+}
+
+// Custom tiers (and, with a theme, that theme remembered for later).
+void save_custom(const TierPost& p, Response& res, store::Store& store, const TierConfig& cfg) {
+  const Currency& cur = p.currency;
+  auto set = tips::parse_custom(*p.custom, cur.code, cur.scale);
+  if (!set) return fail(res, set.error());
+  if (auto st = check_against_settings(*set, true, cfg); !st) return fail(res, st.error());
+  if (!p.theme.empty()) {
+    auto gen = tips::generate(p.theme, cur.code, cur.scale, p.range.first, p.range.second);
+    if (!gen) return fail(res, gen.error());
+    if (auto st = tips::save_theme(store, p.stream, {p.theme, p.range.first, p.range.second, p.segment}); !st)
+      return fail(res, st.error());
+  }
+  if (auto st = tips::save_custom(store, p.stream, *set); !st) return fail(res, st.error());
+  json out = tips::to_json(*set);
+  out["streamId"] = p.stream;
+  out["source"] = "custom";
+  styled_reply(res, out, cfg);
+}
+
+// A theme ("fun" by default); choosing one replaces any custom tiers: the widget shows what was
+// chosen last.
+void save_theme(TierPost p, Response& res, store::Store& store, const TierConfig& cfg) {
+  if (p.theme.empty()) p.theme = "fun";
+  auto set = tips::generate(p.theme, p.currency.code, p.currency.scale, p.range.first, p.range.second);
+  if (!set) return fail(res, set.error());
+  if (auto st = check_against_settings(*set, false, cfg); !st) return fail(res, st.error());
+  if (auto st = tips::save_theme(store, p.stream, {p.theme, p.range.first, p.range.second, p.segment}); !st)
+    return fail(res, st.error());
+  if (auto st = tips::clear_custom(store, p.stream); !st) return fail(res, st.error());
+  json out = tips::to_json(*set);
+  out["streamId"] = p.stream;
+  out["source"] = "theme";
+  if (!p.segment.empty()) out["viewerSegment"] = p.segment;
+  styled_reply(res, out, cfg);
 }
 
 void post_tiers(const Request& req, Response& res, store::Store& store, const TierConfig& cfg) {
   auto body = http::json_body(req, res, cfg.max_body);
   if (!body) return;
-  if (!body->is_object()) return fail(res, {"invalid_request", "request body must be a JSON object"});
-  const json& b = *body;
+  auto p = tier_post(*body, cfg);
+  if (!p) return fail(res, p.error());
+  if (p->custom) return save_custom(*p, res, store, cfg);
+  save_theme(std::move(*p), res, store, cfg);
+}
 
-  std::string stream_raw, code, theme, segment;
-  for (auto [key, out] : {std::pair{"streamId", &stream_raw}, std::pair{"currency", &code},
-                          std::pair{"theme", &theme}, std::pair{"viewerSegment", &segment}}) {
-    const json* v = member(b, key);
-    if (!v) continue;
-    if (!v->is_string()) return fail(res, {"invalid_request", std::string("'") + key + "' must be a string"});
-    *out = v->get<std::string>();
-  }
-  auto stream = stream_of(stream_raw);
+// GET /plugins/wm/tiers/suggest: tiers for a theme and range, saved nowhere.
+void suggest(const Request& req, Response& res, store::Store& store, const TierConfig& cfg) {
+  auto stream = stream_of(req.get_param_value("streamId"));
   if (!stream) return fail(res, stream.error());
-  if (segment.size() > kMaxSegmentChars)
-    return fail(res, {"invalid_request", "viewerSegment must be at most 64 bytes"});
-  std::optional<int> scale;
-  if (const json* s = member(b, "assetScale")) {
-    if (!s->is_number_integer() || s->get<int64_t>() < 0 || s->get<int64_t>() > tips::kMaxScale)
-      return fail(res, {"invalid_scale", "assetScale must be a whole number from 0 to 18"});
-    scale = s->get<int>();
-  }
-  auto cur = currency_of(code, scale, cfg);
+  auto scale = scale_param(req);
+  if (!scale) return fail(res, scale.error());
+  auto cur = currency_of(req.get_param_value("currency"), *scale, cfg);
   if (!cur) return fail(res, cur.error());
-  if (!theme.empty() && !tips::is_theme(theme))
-    return fail(res, {"invalid_theme", "unknown theme '" + theme.substr(0, 40) + "'; valid themes: " + tips::theme_list()});
-
-  auto range = range_of(member(b, "minAmount"), member(b, "maxAmount"), *cur);
-  if (!range) return fail(res, range.error());
-
-  if (const json* custom = member(b, "custom")) {
-    auto set = tips::parse_custom(*custom, cur->code, cur->scale);
-    if (!set) return fail(res, set.error());
-    if (auto st = check_against_settings(*set, true, cfg); !st) return fail(res, st.error());
-    if (!theme.empty()) {
-      auto gen = tips::generate(theme, cur->code, cur->scale, range->first, range->second);
-      if (!gen) return fail(res, gen.error());
-      if (auto st = tips::save_theme(store, *stream, {theme, range->first, range->second, segment}); !st)
-        return fail(res, st.error());
-    }
-    if (auto st = tips::save_custom(store, *stream, *set); !st) return fail(res, st.error());
-    json out = tips::to_json(*set);
-    out["streamId"] = *stream;
-    out["source"] = "custom";
-    return styled_reply(res, out, cfg);
+  std::string theme = req.get_param_value("theme");
+  if (theme.empty() && req.has_param("streamId")) {
+    auto saved = tips::load_theme(store, *stream);
+    if (!saved) return fail(res, saved.error());
+    if (*saved) theme = (*saved)->theme;
   }
-
   if (theme.empty()) theme = "fun";
+  json lo = req.get_param_value("minAmount"), hi = req.get_param_value("maxAmount");
+  auto range = range_of(req.has_param("minAmount") ? &lo : nullptr, req.has_param("maxAmount") ? &hi : nullptr, *cur);
+  if (!range) return fail(res, range.error());
   auto set = tips::generate(theme, cur->code, cur->scale, range->first, range->second);
   if (!set) return fail(res, set.error());
-  if (auto st = check_against_settings(*set, false, cfg); !st) return fail(res, st.error());
-  // Choosing a theme replaces any custom tiers: the widget shows what was chosen last.
-  if (auto st = tips::save_theme(store, *stream, {theme, range->first, range->second, segment}); !st)
-    return fail(res, st.error());
-  if (auto st = tips::clear_custom(store, *stream); !st) return fail(res, st.error());
-  json out = tips::to_json(*set);
+  res.set_header("Cache-Control", "no-store");
+  styled_reply(res, tips::to_json(*set), cfg);
+}
+
+// GET /plugins/wm/overlay/tip-tiers: what the widget shows for a stream.
+void overlay_tiers(const Request& req, Response& res, store::Store& store, const TierConfig& cfg) {
+  cors(res);
+  res.set_header("Cache-Control", "no-store");
+  auto stream = stream_of(req.get_param_value("streamId"));
+  if (!stream) return fail(res, stream.error());
+  auto resolved = tips::resolve(store, *stream, cfg.asset_code, cfg.asset_scale);
+  if (!resolved) return fail(res, resolved.error());
+  json out = tips::to_json(resolved->set);
   out["streamId"] = *stream;
-  out["source"] = "theme";
-  if (!segment.empty()) out["viewerSegment"] = segment;
+  out["source"] = resolved->source;
+  out["currencyDisplay"] = style_of(cfg) == openpayments::CurrencyStyle::symbol ? "symbol" : "code";
   styled_reply(res, out, cfg);
 }
 
@@ -180,7 +232,6 @@ void register_tier_routes(http::Server& server, store::Store& store, TierConfig 
     base.asset_code = "EUR";
     base.asset_scale = 2;
   }
-  if (!base.admin) base.admin = http::basic_guard(base.admin_password);
   // The configuration with the streamer wallet's currency as it is now.
   auto current = [base]() {
     TierConfig cfg = base;
@@ -194,51 +245,17 @@ void register_tier_routes(http::Server& server, store::Store& store, TierConfig 
   };
 
   server.get("/plugins/wm/tiers/suggest", Access::public_, [&store, current](const Request& req, Response& res) {
-    const TierConfig cfg = current();
-    auto stream = stream_of(req.get_param_value("streamId"));
-    if (!stream) return fail(res, stream.error());
-    auto scale = scale_param(req);
-    if (!scale) return fail(res, scale.error());
-    auto cur = currency_of(req.get_param_value("currency"), *scale, cfg);
-    if (!cur) return fail(res, cur.error());
-    std::string theme = req.get_param_value("theme");
-    if (theme.empty() && req.has_param("streamId")) {
-      auto saved = tips::load_theme(store, *stream);
-      if (!saved) return fail(res, saved.error());
-      if (*saved) theme = (*saved)->theme;
-    }
-    if (theme.empty()) theme = "fun";
-    json lo = req.get_param_value("minAmount"), hi = req.get_param_value("maxAmount");
-    auto range = range_of(req.has_param("minAmount") ? &lo : nullptr, req.has_param("maxAmount") ? &hi : nullptr, *cur);
-    if (!range) return fail(res, range.error());
-    auto set = tips::generate(theme, cur->code, cur->scale, range->first, range->second);
-    if (!set) return fail(res, set.error());
-    res.set_header("Cache-Control", "no-store");
-    styled_reply(res, tips::to_json(*set), cfg);
+    suggest(req, res, store, current());
   });
-
   server.post("/plugins/wm/tiers", Access::admin, [&store, current](const Request& req, Response& res) {
-    const TierConfig cfg = current();
-    if (cfg.admin(req, res)) post_tiers(req, res, store, cfg);
+    post_tiers(req, res, store, current());
   });
-
   server.options("/plugins/wm/overlay/tip-tiers", [](const Request&, Response& res) {
     cors(res);
     res.status = 204;
   });
   server.get("/plugins/wm/overlay/tip-tiers", Access::public_, [&store, current](const Request& req, Response& res) {
-    const TierConfig cfg = current();
-    cors(res);
-    res.set_header("Cache-Control", "no-store");
-    auto stream = stream_of(req.get_param_value("streamId"));
-    if (!stream) return fail(res, stream.error());
-    auto resolved = tips::resolve(store, *stream, cfg.asset_code, cfg.asset_scale);
-    if (!resolved) return fail(res, resolved.error());
-    json out = tips::to_json(resolved->set);
-    out["streamId"] = *stream;
-    out["source"] = resolved->source;
-    out["currencyDisplay"] = style_of(cfg) == openpayments::CurrencyStyle::symbol ? "symbol" : "code";
-    styled_reply(res, out, cfg);
+    overlay_tiers(req, res, store, current());
   });
 }
 
