@@ -1,8 +1,7 @@
 #include "app/tier_routes.h"
 
-#include <algorithm>
-
 #include "app/route_support.h"
+#include "app/tier_input.h"
 #include "tips/tiers.h"
 
 namespace wm::app {
@@ -13,14 +12,7 @@ using json = nlohmann::json;
 using http::Access;
 using http::Request;
 using http::Response;
-
-constexpr const char* kDefaultStream = "default";
-constexpr size_t kMaxSegmentChars = 64;
-
-struct Currency {
-  std::string code;
-  int scale = 2;
-};
+using namespace tier_input;
 
 void fail(Response& res, const Error& e) {
   const bool internal = e.code == "store_error" || e.code == "map_full";
@@ -39,54 +31,6 @@ Status check_against_settings(const tips::TierSet& set, bool custom, const TierC
   return cfg.check_tiers(amounts);
 }
 
-// The currency from a code (case-insensitive) and an optional scale; the scale defaults to the
-// wallet's when the code is the wallet's (see tips::default_scale).
-Result<Currency> currency_of(std::string code, std::optional<int> scale, const TierConfig& cfg) {
-  if (code.empty()) return Currency{cfg.asset_code, scale.value_or(cfg.asset_scale)};
-  if (code.size() > 16) return Error{"invalid_currency", "currency must be a code of 3-16 characters A-Z and 0-9"};
-  std::transform(code.begin(), code.end(), code.begin(),
-                 [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; });
-  Currency c{code, scale.value_or(tips::default_scale(code, cfg.asset_code, cfg.asset_scale))};
-  if (auto st = tips::check_currency(c.code, c.scale); !st) return st.error();
-  return c;
-}
-
-Result<std::optional<int>> scale_param(const Request& req) {
-  auto n = int_param(req, "assetScale", 0, tips::kMaxScale,
-                     {"invalid_scale", "assetScale must be a whole number from 0 to " + std::to_string(tips::kMaxScale)});
-  if (!n) return n.error();
-  return *n ? std::optional<int>{static_cast<int>(**n)} : std::nullopt;
-}
-
-Result<std::string> stream_of(const std::string& id) {
-  if (id.empty()) return std::string(kDefaultStream);
-  if (!tips::valid_stream_id(id))
-    return Error{"invalid_stream_id", "streamId must be 1-128 characters of A-Z a-z 0-9 _ . : -"};
-  return id;
-}
-
-// min/max from optional JSON values (Amount objects or decimal strings), defaulting to 1 and 100.
-Result<std::pair<tips::Amount, tips::Amount>> range_of(const json* lo, const json* hi, const Currency& c) {
-  auto range = tips::default_range(c.code, c.scale);
-  if (!range) return range.error();
-  if (lo) {
-    auto a = tips::amount_from_json(*lo, c.code, c.scale);
-    if (!a) return Error{a.error().code, "minAmount: " + a.error().message};
-    range->first = std::move(*a);
-  }
-  if (hi) {
-    auto a = tips::amount_from_json(*hi, c.code, c.scale);
-    if (!a) return Error{a.error().code, "maxAmount: " + a.error().message};
-    range->second = std::move(*a);
-  }
-  return range;
-}
-
-const json* member(const json& body, const char* key) {
-  auto it = body.find(key);
-  return it == body.end() || it->is_null() ? nullptr : &*it;
-}
-
 void cors(Response& res) {
   res.set_header("Access-Control-Allow-Origin", "*");
   res.set_header("Access-Control-Allow-Methods", "GET, OPTIONS");
@@ -99,47 +43,6 @@ openpayments::CurrencyStyle style_of(const TierConfig& cfg) {
 
 // 200 with every "display" amount in the streamer's currency style.
 void styled_reply(Response& res, json out, const TierConfig& cfg) { app::styled_reply(res, std::move(out), style_of(cfg)); }
-
-// POST /plugins/wm/tiers's body, read into plain values (each string member optional).
-struct TierPost {
-  std::string stream, theme, segment;
-  Currency currency;
-  std::pair<tips::Amount, tips::Amount> range;
-  const json* custom = nullptr;  // the custom tiers as sent, when given
-};
-
-Result<TierPost> tier_post(const json& b, const TierConfig& cfg) {
-  if (!b.is_object()) return Error{"invalid_request", "request body must be a JSON object"};
-  std::string stream_raw, code;
-  TierPost p;
-  for (auto [key, out] : {std::pair{"streamId", &stream_raw}, std::pair{"currency", &code},
-                          std::pair{"theme", &p.theme}, std::pair{"viewerSegment", &p.segment}}) {
-    const json* v = member(b, key);
-    if (!v) continue;
-    if (!v->is_string()) return Error{"invalid_request", std::string("'") + key + "' must be a string"};
-    *out = v->get<std::string>();
-  }
-  auto stream = stream_of(stream_raw);
-  if (!stream) return stream.error();
-  p.stream = *stream;
-  if (p.segment.size() > kMaxSegmentChars) return Error{"invalid_request", "viewerSegment must be at most 64 bytes"};
-  std::optional<int> scale;
-  if (const json* s = member(b, "assetScale")) {
-    if (!s->is_number_integer() || s->get<int64_t>() < 0 || s->get<int64_t>() > tips::kMaxScale)
-      return Error{"invalid_scale", "assetScale must be a whole number from 0 to 18"};
-    scale = s->get<int>();
-  }
-  auto cur = currency_of(code, scale, cfg);
-  if (!cur) return cur.error();
-  p.currency = *cur;
-  if (!p.theme.empty() && !tips::is_theme(p.theme))
-    return Error{"invalid_theme", "unknown theme '" + p.theme.substr(0, 40) + "'; valid themes: " + tips::theme_list()};
-  auto range = range_of(member(b, "minAmount"), member(b, "maxAmount"), p.currency);
-  if (!range) return range.error();
-  p.range = std::move(*range);
-  p.custom = member(b, "custom");
-  return p;
-}
 
 // Custom tiers (and, with a theme, that theme remembered for later).
 void save_custom(const TierPost& p, Response& res, store::Store& store, const TierConfig& cfg) {
