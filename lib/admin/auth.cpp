@@ -34,8 +34,8 @@ int64_t real_clock() {
       .count();
 }
 
-AuthError auth_error(int status, std::string code, std::string message, int retry_after = 0) {
-  return AuthError{status, std::move(code), std::move(message), retry_after};
+AuthError auth_error(AuthErrorCode code, std::string message, int retry_after = 0) {
+  return AuthError{code, std::move(message), retry_after};
 }
 
 // The stored setup token record: {"sha256": hex digest of the token, "expiresAt": unix s}.
@@ -94,6 +94,21 @@ std::vector<std::string_view> code_points(std::string_view s) {
 }
 
 }  // namespace
+
+std::string_view to_string(AuthErrorCode code) {
+  switch (code) {
+    case AuthErrorCode::admin_disabled: return "admin_disabled";
+    case AuthErrorCode::password_already_set: return "password_already_set";
+    case AuthErrorCode::setup_token_invalid: return "setup_token_invalid";
+    case AuthErrorCode::weak_password: return "weak_password";
+    case AuthErrorCode::invalid_credentials: return "invalid_credentials";
+    case AuthErrorCode::rate_limited: return "rate_limited";
+    case AuthErrorCode::password_pinned: return "password_pinned";
+    case AuthErrorCode::conflict: return "conflict";
+    case AuthErrorCode::store_error: return "store_error";
+  }
+  return "auth_error";
+}
 
 struct AdminAuth::State {
   struct LoginFailures {
@@ -217,7 +232,7 @@ struct AdminAuth::State {
     }
     if (t >= it->second.locked_until_s) return std::nullopt;
     const int64_t wait = it->second.locked_until_s - t;
-    return AuthError{429, "rate_limited", "Too many failed logins; try again in " + std::to_string(wait) + " seconds.",
+    return AuthError{AuthErrorCode::rate_limited, "Too many failed logins; try again in " + std::to_string(wait) + " seconds.",
                      static_cast<int>(wait)};
   }
 
@@ -279,7 +294,7 @@ std::optional<std::string> AdminAuth::issue_setup_token() {
 
 Result<Session, AuthError> AdminAuth::setup(std::string_view token, std::string_view password) {
   auto already_set = [] {
-    return auth_error(409, "password_already_set", "An admin password is already set; log in instead.");
+    return auth_error(AuthErrorCode::password_already_set, "An admin password is already set; log in instead.");
   };
   int64_t t = 0;
   {
@@ -292,8 +307,8 @@ Result<Session, AuthError> AdminAuth::setup(std::string_view token, std::string_
     valid = token_matches(txn.get(s_->table, kSetupTokenKey), token, t);
     return ok_status();
   });
-  if (!valid) return auth_error(403, "setup_token_invalid", kSetupTokenInvalid);
-  if (auto why = s_->weak(password)) return auth_error(400, "weak_password", *why);
+  if (!valid) return auth_error(AuthErrorCode::setup_token_invalid, kSetupTokenInvalid);
+  if (auto why = s_->weak(password)) return auth_error(AuthErrorCode::weak_password, *why);
 
   const std::string hash = hash_password(password, s_->opts.scrypt);  // slow: outside the lock
   // Check again inside the write transaction: two setups racing with the same token get one winner.
@@ -308,9 +323,9 @@ Result<Session, AuthError> AdminAuth::setup(std::string_view token, std::string_
   if (!st) {
     if (st.error().code == "password_already_set") return already_set();
     if (st.error().code == "setup_token_invalid") {
-      return auth_error(403, "setup_token_invalid", kSetupTokenInvalid);
+      return auth_error(AuthErrorCode::setup_token_invalid, kSetupTokenInvalid);
     }
-    return auth_error(500, "store_error", "Could not save the admin password.");
+    return auth_error(AuthErrorCode::store_error, "Could not save the admin password.");
   }
   std::lock_guard lock(s_->mu);
   ++s_->generation;
@@ -327,7 +342,7 @@ Result<Session, AuthError> AdminAuth::login(std::string_view client_ip, std::str
     const int64_t t = s_->now();
     if (auto e = s_->locked(ip, t)) return *e;
     auto current = s_->current_hash();
-    if (!current) return auth_error(403, "admin_disabled", kAdminDisabled);
+    if (!current) return auth_error(AuthErrorCode::admin_disabled, kAdminDisabled);
     hash = std::move(*current);
     generation = s_->generation;
     s_->count_attempt(ip, t);
@@ -340,24 +355,24 @@ Result<Session, AuthError> AdminAuth::login(std::string_view client_ip, std::str
     s_->failures.erase(ip);
     return s_->create_session(s_->now());
   }
-  return auth_error(401, "invalid_credentials", "Wrong password.");
+  return auth_error(AuthErrorCode::invalid_credentials, "Wrong password.");
 }
 
-Status AdminAuth::change_password(std::string_view current, std::string_view next,
+Result<Ok, AuthError> AdminAuth::change_password(std::string_view current, std::string_view next,
                                   std::string_view keep_session) {
   if (password_pinned()) {
-    return Error{"password_pinned",
-                 "The admin password is set by --admin-password and cannot be changed here."};
+    return auth_error(AuthErrorCode::password_pinned,
+                      "The admin password is set by --admin-password and cannot be changed here.");
   }
-  if (auto why = s_->weak(next)) return Error{"weak_password", *why};
+  if (auto why = s_->weak(next)) return auth_error(AuthErrorCode::weak_password, *why);
   std::optional<std::string> old;
   {
     std::lock_guard lock(s_->mu);
     old = s_->current_hash();
   }
-  if (!old) return Error{"admin_disabled", kAdminDisabled};
+  if (!old) return auth_error(AuthErrorCode::admin_disabled, kAdminDisabled);
   if (current.size() > s_->opts.max_password_len || !verify_password(current, *old)) {
-    return Error{"invalid_credentials", "The current password is wrong."};
+    return auth_error(AuthErrorCode::invalid_credentials, "The current password is wrong.");
   }
   const std::string hash = hash_password(next, s_->opts.scrypt);
   auto st = s_->store.update([&](store::WriteTxn& txn) {
@@ -368,8 +383,8 @@ Status AdminAuth::change_password(std::string_view current, std::string_view nex
     return txn.put(s_->table, kPasswordKey, hash);
   });
   if (!st) {
-    if (st.error().code == "conflict") return st;
-    return Error{"store_error", "Could not save the admin password."};
+    if (st.error().code == "conflict") return auth_error(AuthErrorCode::conflict, st.error().message);
+    return auth_error(AuthErrorCode::store_error, "Could not save the admin password.");
   }
   std::lock_guard lock(s_->mu);
   ++s_->generation;
@@ -380,7 +395,7 @@ Status AdminAuth::change_password(std::string_view current, std::string_view nex
     if (it->first != keep) s_->erase_session(it);
     it = next_it;
   }
-  return ok_status();
+  return Ok{};
 }
 
 std::optional<Session> AdminAuth::session(std::string_view id) {

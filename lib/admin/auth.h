@@ -44,11 +44,25 @@ struct Session {
   int64_t last_seen_s = 0;
 };
 
+// Why an admin authentication step failed. The HTTP layer (lib/app) picks the status for each.
+enum class AuthErrorCode {
+  admin_disabled,        // no password set yet
+  password_already_set,  // setup after a password exists
+  setup_token_invalid,   // wrong, used or expired setup link
+  weak_password,
+  invalid_credentials,   // wrong password
+  rate_limited,          // the client IP waits out its backoff (retry_after)
+  password_pinned,       // set by --admin-password; cannot change here
+  conflict,              // the password changed concurrently
+  store_error,
+};
+// The JSON "code" string: the enumerator's name ("invalid_credentials").
+std::string_view to_string(AuthErrorCode code);
+
 struct AuthError {
-  int status = 400;      // HTTP status to answer with
-  std::string code;      // e.g. "invalid_credentials"
+  AuthErrorCode code = AuthErrorCode::invalid_credentials;
   std::string message;   // one human sentence, never containing a secret
-  int retry_after = 0;   // seconds, for 429
+  int retry_after = 0;   // seconds, for rate_limited
 };
 
 class AdminAuth {
@@ -69,19 +83,18 @@ class AdminAuth {
   // nullopt when a password is set. Throws std::runtime_error if the store cannot be written.
   std::optional<std::string> issue_setup_token();
 
-  // Single use, valid setup_token_ttl_s. Errors: 409 password_already_set, 403
-  // setup_token_invalid (wrong, used or expired; same message for all), 400 weak_password (the
-  // token stays usable). On success stores the hash, burns the token and returns a new session.
+  // Single use, valid setup_token_ttl_s. Errors: password_already_set, setup_token_invalid
+  // (wrong, used or expired; same message for all), weak_password (the token stays usable). On success stores the hash, burns the token and returns a new session.
   Result<Session, AuthError> setup(std::string_view token, std::string_view password);
 
-  // Errors: 403 admin_disabled (no password set yet), 401 invalid_credentials, 429 rate_limited
+  // Errors: admin_disabled (no password set yet), invalid_credentials, rate_limited
   // with retry_after (per client IP, refused before hashing; a success resets that IP).
   Result<Session, AuthError> login(std::string_view client_ip, std::string_view password);
 
-  // Error codes: password_pinned, admin_disabled, invalid_credentials (current is wrong),
+  // Errors: password_pinned, admin_disabled, invalid_credentials (current is wrong),
   // weak_password, conflict (changed concurrently), store_error. On success every session except
   // keep_session (the caller's own, if given) is logged out and the Basic cache is cleared.
-  Status change_password(std::string_view current, std::string_view next,
+  Result<Ok, AuthError> change_password(std::string_view current, std::string_view next,
                          std::string_view keep_session = {});
 
   // Valid session (not idle for idle_timeout_s, not older than absolute_timeout_s): touches
@@ -94,7 +107,7 @@ class AdminAuth {
   // is bounded and cleared on password change. Failures are not rate limited here.
   bool check_basic(std::string_view authorization_header);
   // The login rate limit for passwords that come another way (HTTP Basic): counts one attempt
-  // for client_ip before the check, or returns the 429 rate_limited to answer while that IP waits
+  // for client_ip before the check, or returns the rate_limited error to answer while that IP waits
   // out its backoff. attempt_succeeded() then forgets the IP's failures, as a login does.
   std::optional<AuthError> begin_attempt(std::string_view client_ip);
   void attempt_succeeded(std::string_view client_ip);

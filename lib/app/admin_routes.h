@@ -1,11 +1,14 @@
-// The admin page and its API (issue 5):
-//   GET  /plugins/wm/admin                      the single-page app (ui/admin)
-//   GET  /plugins/wm/admin/session              public: {authenticated, passwordSet, csrfToken, idleTimeoutSeconds}
-//   POST /plugins/wm/admin/setup|login|logout   first-run password, login, logout
-//   /plugins/wm/api/settings, /api/setup/*, /api/owncast/*, /api/announce/preview, /api/tips*,
-//   /plugins/wm/analytics/summary (admin) and /plugins/wm/leaderboard (public).
+// The admin page and its API (issue 5), one file per concern:
+//   admin_login_routes.cpp  GET /plugins/wm/admin (the page), GET /admin/session (public:
+//                           {authenticated, passwordSet, csrfToken, idleTimeoutSeconds}),
+//                           POST /admin/setup|login|logout, POST /api/password
+//   settings_routes.cpp     GET|PUT /api/settings, POST /api/announce/preview
+//   setup_routes.cpp        POST /api/setup/wallet|key|key/test, GET /api/setup/state
+//   connect_routes.cpp      POST /api/owncast/test|connect
+//   export_routes.cpp       GET /api/tips (JSON pages or CSV), POST /api/tips/{id}/hide|announce
+//   leaderboard_routes.cpp  GET /plugins/wm/analytics/summary (admin), /plugins/wm/leaderboard (public)
 // Admin routes accept a session cookie (state-changing requests also need X-CSRF-Token) or
-// HTTP Basic admin:<password> for scripts.
+// HTTP Basic admin:<password> for scripts: the server's admin guard checks (admin_http.h).
 #pragma once
 #include <functional>
 #include <memory>
@@ -14,7 +17,6 @@
 
 #include "admin/auth.h"
 #include "app/settings.h"
-#include "http/auth.h"
 #include "http/server.h"
 #include "owncast/service.h"
 #include "openpayments/money.h"
@@ -45,13 +47,21 @@ struct AdminContext {
   std::function<std::string()> live_stream_session;
   // How "display" amounts read in analytics, the leaderboard and the tips list (currency-display).
   std::function<openpayments::CurrencyStyle()> currency_style;
+
+  openpayments::CurrencyStyle style() const {
+    return currency_style ? currency_style() : openpayments::CurrencyStyle::code;
+  }
 };
 
-// Session cookie (+CSRF for state changes) or HTTP Basic. Adds the admin security headers.
-// `server` (for client_ip()) must outlive the guard.
-http::AdminGuard make_admin_guard(admin::AdminAuth& auth, std::function<std::string()> public_url,
-                                  const http::Server& server);
+// Every admin route below; Access::admin ones pass the server's admin guard (admin_http.h).
+void register_admin_routes(http::Server& server, const AdminContext& ctx);
 
-void register_admin_routes(http::Server& server, const AdminContext& ctx, const http::AdminGuard& guard);
+// The route groups, one file each (register_admin_routes calls them all):
+void register_admin_login_routes(http::Server& server, const AdminContext& ctx);  // admin_login_routes.cpp
+void register_settings_routes(http::Server& server, const AdminContext& ctx);     // settings_routes.cpp
+void register_setup_routes(http::Server& server, const AdminContext& ctx);        // setup_routes.cpp
+void register_connect_routes(http::Server& server, const AdminContext& ctx);      // connect_routes.cpp
+void register_export_routes(http::Server& server, const AdminContext& ctx);       // export_routes.cpp
+void register_leaderboard_routes(http::Server& server, const AdminContext& ctx);  // leaderboard_routes.cpp
 
 }  // namespace wm::app

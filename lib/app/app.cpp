@@ -1,5 +1,6 @@
 #include "app/app.h"
 
+#include "app/admin_http.h"
 #include "app/admin_routes.h"
 #include "app/op_config.h"
 #include "app/routes.h"
@@ -371,12 +372,11 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   }
   d->server = std::make_unique<http::Server>(ho, &d->metrics);
   auto public_url = [raw] { return raw->url(); };
-  http::AdminGuard guard = make_admin_guard(*d->auth, public_url, *d->server);
-  register_routes(*d->server, *d->service, {[raw] { return raw->webhook_base(); }, !own_hook_listener, public_url}, guard,
+  d->server->set_admin_guard(make_admin_guard(*d->auth, public_url, *d->server));
+  register_routes(*d->server, *d->service, {[raw] { return raw->webhook_base(); }, !own_hook_listener, public_url},
                   d->tokens, d->metrics);
 
   TierConfig tiers;
-  tiers.admin = guard;
   tiers.max_body = d->server->options().api_max_body;
   tiers.wallet_currency = [raw]() -> std::optional<std::pair<std::string, int>> {
     auto svc = raw->tip_service();
@@ -436,8 +436,7 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
     return notify::render_template(tmpl.empty() ? notify::kDefaultTemplate : std::string_view(tmpl), v);
   };
   ac.live_stream_session = [raw] { return raw->live_stream_session(); };
-  register_admin_routes(*d->server, ac, guard);
-  register_setup_state_routes(*d->server, *d->store, *d->settings, guard);
+  register_admin_routes(*d->server, ac);
   register_widget_config_routes(*d->server, {[raw] { return raw->current(); }, tiers.wallet_currency});
   return std::unique_ptr<App>(new App(std::move(d)));
 }

@@ -1,11 +1,11 @@
 // Internal to lib/app: registers every HTTP route on the server.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "core/config.h"
 #include "core/metrics.h"
-#include "http/auth.h"
 #include "http/server.h"
 #include "owncast/service.h"
 
@@ -20,7 +20,7 @@ struct WebhookPlace {
   bool here = true;
   std::function<std::string()> public_url;
 };
-void register_routes(http::Server& server, owncast::Service& service, WebhookPlace webhook, http::AdminGuard admin,
+void register_routes(http::Server& server, owncast::Service& service, WebhookPlace webhook,
                      const std::vector<std::string>& tokens, Metrics& metrics);
 
 // POST /webhooks/owncast/{token} and GET /healthz: all a --webhook-listen listener serves.

@@ -74,13 +74,4 @@ json setup_state(const store::Store& store, const Config& c) {
   return {{"wallet", wallet}, {"key", key}, {"keyTest", test}};
 }
 
-void register_setup_state_routes(http::Server& server, store::Store& store, Settings& settings,
-                                 const http::AdminGuard& guard) {
-  server.get("/plugins/wm/api/setup/state", http::Access::admin,
-             [&store, &settings, guard](const http::Request& req, http::Response& res) {
-               if (!guard(req, res)) return;
-               http::json_reply(res, 200, setup_state(store, settings.effective()));
-             });
-}
-
 }  // namespace wm::app

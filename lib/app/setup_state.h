@@ -3,7 +3,7 @@
 // last key test (result, message, time). Kept in LMDB (table "settings", keys "setup/..."), so a
 // restart keeps them too. A stored wallet or key test only counts while the wallet address and
 // key it was made with are still the configured ones.
-//   GET /plugins/wm/api/setup/state  (admin)
+//   GET /plugins/wm/api/setup/state  (admin, served by setup_routes.cpp)
 //     {"wallet": {id, publicName, assetCode, assetScale, authServer, resourceServer, checkedAt} | null,
 //      "key": {keyId, jwk} | null,
 //      "keyTest": {ok, code?, message?, keyId, testedAt} | null}
@@ -13,8 +13,6 @@
 #include <nlohmann/json.hpp>
 
 #include "app/settings.h"
-#include "http/auth.h"
-#include "http/server.h"
 #include "store/store.h"
 
 namespace wm::app {
@@ -26,8 +24,5 @@ void record_key_test(store::Store& store, const Config& c, bool ok, const std::s
                      const std::string& message);
 // The JSON above for the configuration `c`.
 nlohmann::json setup_state(const store::Store& store, const Config& c);
-
-void register_setup_state_routes(http::Server& server, store::Store& store, Settings& settings,
-                                 const http::AdminGuard& guard);
 
 }  // namespace wm::app

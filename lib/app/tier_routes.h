@@ -1,6 +1,6 @@
 // HTTP routes for tip tiers:
 //   GET  /plugins/wm/tiers/suggest?streamId=&theme=&currency=&assetScale=&minAmount=&maxAmount=  (public)
-//   POST /plugins/wm/tiers                      (admin) choose a theme or save custom tiers
+//   POST /plugins/wm/tiers                      (admin: the server's guard) choose a theme or save custom tiers
 //   GET  /plugins/wm/overlay/tip-tiers?streamId= (public, CORS *) the tiers the widget shows
 #pragma once
 #include <cstddef>
@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "app/settings_validate.h"
-#include "http/auth.h"
 #include "http/server.h"
 #include "openpayments/money.h"
 #include "store/store.h"
@@ -19,11 +18,9 @@
 namespace wm::app {
 
 struct TierConfig {
-  std::string admin_password;   // empty: admin routes answer 403 (see http::require_admin)
   std::string asset_code = "EUR";  // the streamer wallet's currency, when known
   int asset_scale = 2;             // ... and its scale (0..18)
   size_t max_body = 64u << 10;     // JSON body limit for POST /plugins/wm/tiers
-  http::AdminGuard admin;          // when set, replaces the admin_password check
   // When set and it returns a value: the streamer wallet's {assetCode, assetScale}, which then
   // replaces asset_code/asset_scale (the wallet can be configured at run time).
   std::function<std::optional<std::pair<std::string, int>>()> wallet_currency;

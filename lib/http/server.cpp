@@ -211,25 +211,34 @@ ListenerOptions Server::listener_options() {
 
 Server::~Server() { stop(); }
 
-void Server::get(const std::string& p, Access a, Handler h) {
-  routes_.push_back({"GET", p, a});
-  engine_->Get(p, std::move(h));
+void Server::get(const std::string& p, Access a, Handler h) { add("GET", p, a, std::move(h)); }
+void Server::post(const std::string& p, Access a, Handler h) { add("POST", p, a, std::move(h)); }
+void Server::put(const std::string& p, Access a, Handler h) { add("PUT", p, a, std::move(h)); }
+void Server::del(const std::string& p, Access a, Handler h) { add("DELETE", p, a, std::move(h)); }
+void Server::options(const std::string& p, Handler h) { add("OPTIONS", p, Access::public_, std::move(h)); }
+void Server::set_admin_guard(AdminGuard guard) { admin_guard_ = std::move(guard); }
+
+void Server::add(const char* method, const std::string& p, Access a, Handler h) {
+  routes_.push_back({method, p, a});
+  Handler handler = guarded(a, std::move(h));
+  const std::string_view m = method;
+  if (m == "GET") engine_->Get(p, std::move(handler));
+  else if (m == "POST") engine_->Post(p, std::move(handler));
+  else if (m == "PUT") engine_->Put(p, std::move(handler));
+  else if (m == "DELETE") engine_->Delete(p, std::move(handler));
+  else engine_->Options(p, std::move(handler));
 }
-void Server::post(const std::string& p, Access a, Handler h) {
-  routes_.push_back({"POST", p, a});
-  engine_->Post(p, std::move(h));
-}
-void Server::put(const std::string& p, Access a, Handler h) {
-  routes_.push_back({"PUT", p, a});
-  engine_->Put(p, std::move(h));
-}
-void Server::del(const std::string& p, Access a, Handler h) {
-  routes_.push_back({"DELETE", p, a});
-  engine_->Delete(p, std::move(h));
-}
-void Server::options(const std::string& p, Handler h) {
-  routes_.push_back({"OPTIONS", p, Access::public_});
-  engine_->Options(p, std::move(h));
+
+// The guard is looked up per request, so routes registered before set_admin_guard() get it too.
+Handler Server::guarded(Access a, Handler h) {
+  if (a == Access::public_) return h;
+  return [this, h = std::move(h)](const Request& req, Response& res) {
+    if (!admin_guard_) {
+      json_error(res, 403, "admin_disabled", "admin routes are not available on this listener");
+      return;
+    }
+    if (admin_guard_(req, res)) h(req, res);
+  };
 }
 
 Result<int> Server::bind(const std::string& host, int port) { return listener_->bind(host, port); }

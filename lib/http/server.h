@@ -24,7 +24,13 @@ using Request = httplib::Request;
 using Response = httplib::Response;
 using Handler = std::function<void(const Request&, Response&)>;
 
-enum class Access { public_, admin };  // admin routes are checked by the handler's auth middleware
+// Access::admin routes reach their handler only after the server's admin guard let the request
+// through (Server::set_admin_guard); the handlers themselves never check credentials.
+enum class Access { public_, admin };
+
+// Decides whether a request may use an admin route. On refusal it writes the whole answer
+// (status, JSON error, headers) and returns false. It may also add headers to every admin answer.
+using AdminGuard = std::function<bool(const Request&, Response&)>;
 
 struct Route {
   std::string method;
@@ -70,6 +76,9 @@ class Server {
   void put(const std::string& pattern, Access access, Handler h);
   void del(const std::string& pattern, Access access, Handler h);
   void options(const std::string& pattern, Handler h);
+  // The guard for every Access::admin route, registered before or after it. Set it before run().
+  // Without a guard admin routes answer 403 "admin_disabled" (closed by default).
+  void set_admin_guard(AdminGuard guard);
   const std::vector<Route>& routes() const { return routes_; }
   const ServerOptions& options() const { return opts_; }
   // The address to rate-limit and log: see ServerOptions::trusted_proxies.
@@ -86,11 +95,14 @@ class Server {
  private:
   class Engine;
   ListenerOptions listener_options();
+  void add(const char* method, const std::string& pattern, Access access, Handler h);
+  Handler guarded(Access access, Handler h);
   ServerOptions opts_;
   Metrics* metrics_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<Listener> listener_;
   std::vector<Route> routes_;
+  AdminGuard admin_guard_;
 };
 
 }  // namespace wm::http

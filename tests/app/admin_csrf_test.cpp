@@ -2,7 +2,6 @@
 // and HTTP Basic alike.
 #include <catch2/catch.hpp>
 
-#include "http/auth.h"
 #include "support/app_harness.h"
 #include "support/test_support.h"
 
@@ -92,15 +91,4 @@ TEST_CASE("csrf: sessions get the same rule; bodiless posts need no Content-Type
   auto out = c.Post("/plugins/wm/admin/logout", with("https://tips.example.net"));
   REQUIRE(out);
   CHECK(out->status == 204);
-}
-
-TEST_CASE("csrf: origin_of normalises scheme, host and default ports") {
-  using wm::http::origin_of;
-  CHECK(origin_of("https://Tips.Example.net:443/plugins/wm") == "https://tips.example.net");
-  CHECK(origin_of("http://127.0.0.1:8085") == "http://127.0.0.1:8085");
-  CHECK(origin_of("http://h:80?x") == "http://h");
-  CHECK(origin_of("null").empty());
-  CHECK(origin_of("ftp://h").empty());
-  CHECK(origin_of("http://user@h").empty());
-  CHECK(origin_of("http://").empty());
 }

@@ -5,7 +5,9 @@
 
 #include <thread>
 
+#include "admin/auth.h"
 #include "core/metrics.h"
+#include "http/origin.h"
 #include "support/app_harness.h"
 #include "support/test_support.h"
 
@@ -16,24 +18,45 @@ namespace {
 
 const char* kPassword = "tier admin pw";
 
-app::TierConfig tier_config(const std::string& password, const std::string& code, int scale) {
+struct TierSetup {
+  app::TierConfig cfg;
+  std::string admin_password;  // empty: no admin password set
+};
+
+TierSetup tier_config(const std::string& password, const std::string& code, int scale) {
   app::TierConfig c;
-  c.admin_password = password;
   c.asset_code = code;
   c.asset_scale = scale;
   c.max_body = 4096;
-  return c;
+  return {c, password};
+}
+
+// The server's admin guard for these tests: HTTP Basic only (AdminAuth's parser) behind the
+// same-origin rule, answering a request without credentials with a Basic challenge.
+http::AdminGuard basic_guard(admin::AdminAuth& auth) {
+  return [&auth](const http::Request& req, http::Response& res) {
+    if (!auth.password_set()) {
+      http::json_error(res, 403, "admin_disabled", "no admin password is set");
+      return false;
+    }
+    if (!http::admin_write_allowed(req, res, "")) return false;
+    if (auth.check_basic(req.get_header_value("Authorization"))) return true;
+    res.set_header("WWW-Authenticate", "Basic realm=\"owncast-wm\"");
+    http::json_error(res, 401, "unauthorized", "admin credentials required");
+    return false;
+  };
 }
 
 struct TierServer {
   test::TempDir dir;
   std::unique_ptr<store::Store> store;
+  std::unique_ptr<admin::AdminAuth> auth;
   Metrics metrics;
   std::unique_ptr<http::Server> server;
   std::thread thread;
   int port = 0;
 
-  explicit TierServer(app::TierConfig cfg = tier_config(kPassword, "EUR", 2)) {
+  explicit TierServer(TierSetup setup = tier_config(kPassword, "EUR", 2)) {
     store::Options opts;
     opts.dir = dir.path();
     auto s = store::Store::open(opts);
@@ -43,7 +66,11 @@ struct TierServer {
     sopts.access_log = false;
     sopts.threads = 4;
     server = std::make_unique<http::Server>(sopts, &metrics);
-    app::register_tier_routes(*server, *store, cfg);
+    admin::AuthOptions ao;
+    ao.scrypt.n = 1u << 10;
+    auth = std::make_unique<admin::AdminAuth>(*store, ao, setup.admin_password);
+    server->set_admin_guard(basic_guard(*auth));
+    app::register_tier_routes(*server, *store, setup.cfg);
     auto p = server->bind("127.0.0.1", 0);
     REQUIRE(p);
     port = *p;

@@ -1,15 +1,24 @@
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <thread>
 
 #include "core/crypto.h"
-#include "http/auth.h"
 #include "http/server.h"
 
 using json = nlohmann::json;
 using namespace wm;
 
 namespace {
+
+// A stand-in for lib/app's admin guard (admin sessions and passwords are not this module's): lets
+// exactly "Basic admin:pw" through and answers everything else as the real one does a script.
+bool fixture_guard(const http::Request& req, http::Response& res) {
+  if (req.get_header_value("Authorization") == "Basic " + crypto::base64("admin:pw")) return true;
+  res.set_header("WWW-Authenticate", "Basic realm=\"test\"");
+  http::json_error(res, 401, "unauthorized", "admin credentials required");
+  return false;
+}
 
 // A Server with a few test routes, serving on a loopback port for the test's duration.
 struct Running {
@@ -27,9 +36,10 @@ struct Running {
       auto body = http::json_body(req, res, 16);
       if (body) http::json_reply(res, 200, *body);
     });
-    server.get("/admin", http::Access::admin, [](const http::Request& req, http::Response& res) {
-      if (http::require_admin(req, res, "pw")) http::json_reply(res, 200, {{"ok", true}});
+    server.get("/admin", http::Access::admin, [](const http::Request&, http::Response& res) {
+      http::json_reply(res, 200, {{"ok", true}});
     });
+    server.set_admin_guard(fixture_guard);
     auto p = server.bind("127.0.0.1", 0);
     REQUIRE(p);
     port = *p;
@@ -133,6 +143,66 @@ TEST_CASE("http: admin basic auth") {
   auto good = c.Get("/admin", {{"Authorization", "Basic " + crypto::base64("admin:pw")}});
   REQUIRE(good);
   CHECK(good->status == 200);
+}
+
+TEST_CASE("http: the admin guard runs for admin routes only, also when set after registration") {
+  Metrics metrics;
+  http::Server server({}, &metrics);
+  std::atomic<int> guard_calls{0}, handler_calls{0};
+  auto handler = [&](const http::Request&, http::Response& res) {
+    ++handler_calls;
+    http::json_reply(res, 200, {{"ok", true}});
+  };
+  server.get("/open", http::Access::public_, handler);
+  server.post("/locked", http::Access::admin, handler);
+  server.set_admin_guard([&](const http::Request& req, http::Response& res) {
+    ++guard_calls;
+    if (req.get_header_value("X-Let-In") == "yes") return true;
+    http::json_error(res, 401, "unauthorized", "no");
+    return false;
+  });
+  auto p = server.bind("127.0.0.1", 0);
+  REQUIRE(p);
+  std::thread t([&] { server.run(); });
+  for (int i = 0; i < 500 && !server.running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  httplib::Client c("127.0.0.1", *p);
+  auto open = c.Get("/open");
+  REQUIRE(open);
+  CHECK(open->status == 200);
+  CHECK(guard_calls == 0);
+  auto refused = c.Post("/locked", "{}", "application/json");
+  REQUIRE(refused);
+  CHECK(refused->status == 401);
+  CHECK(guard_calls == 1);
+  CHECK(handler_calls == 1);  // only /open reached a handler
+  auto let_in = c.Post("/locked", {{"X-Let-In", "yes"}}, "{}", "application/json");
+  REQUIRE(let_in);
+  CHECK(let_in->status == 200);
+  CHECK(guard_calls == 2);
+  CHECK(handler_calls == 2);
+  server.stop();
+  t.join();
+}
+
+TEST_CASE("http: admin routes without a guard are refused, never served") {
+  Metrics metrics;
+  http::Server server({}, &metrics);
+  bool reached = false;
+  server.get("/locked", http::Access::admin, [&](const http::Request&, http::Response& res) {
+    reached = true;
+    res.status = 204;
+  });
+  auto p = server.bind("127.0.0.1", 0);
+  REQUIRE(p);
+  std::thread t([&] { server.run(); });
+  for (int i = 0; i < 500 && !server.running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto r = httplib::Client("127.0.0.1", *p).Get("/locked");
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK(error_of(r)["code"] == "admin_disabled");
+  CHECK_FALSE(reached);
+  server.stop();
+  t.join();
 }
 
 TEST_CASE("http: webhook tokens are redacted from logged paths") {

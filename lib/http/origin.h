@@ -1,22 +1,12 @@
-// Admin authentication for /plugins/wm/api/*: HTTP Basic, user "admin", the configured admin
-// password (the convention of Owncast's own admin API).
+// Same-origin rule for state-changing admin requests. Who may use an admin route at all is the
+// server's admin guard (http::Server::set_admin_guard), built by lib/app.
 #pragma once
-#include <functional>
 #include <string>
 #include <string_view>
 
 #include "http/server.h"
 
 namespace wm::http {
-
-// True when the request carries the admin credentials. Otherwise answers itself: 403 when no
-// password is configured (saying how to set one), 401 with a Basic challenge otherwise.
-bool require_admin(const Request& req, Response& res, const std::string& password);
-
-// Decides whether a request may use an admin route; answers the refusal itself (401/403).
-using AdminGuard = std::function<bool(const Request&, Response&)>;
-// require_admin with a fixed password (HTTP Basic only); applies admin_write_allowed too.
-AdminGuard basic_guard(std::string password);
 
 // CSRF rule for state-changing admin requests (POST, PUT, PATCH, DELETE), whatever the
 // credentials (a browser replays cached Basic credentials cross-site as it replays cookies):
