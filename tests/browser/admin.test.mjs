@@ -375,7 +375,7 @@ test('setup step 4: theme preview, live announcement preview, saving tip setting
   assert.equal(s['tip-max'].source, 'admin');
   const tiers = await (await fetch(`${wm.url}/plugins/wm/overlay/tip-tiers`)).json();
   assert.equal(tiers.theme, 'space', 'the widget now offers the chosen theme');
-  assert.equal(await tid('step-tips').getAttribute('data-done'), 'true');
+  await until(async () => (await tid('step-tips').getAttribute('data-done')) === 'true', 'the tips step marked done');
 
   // A bad value: the server names the field; the page shows the message at it, keeps what was
   // typed and marks the input invalid.
