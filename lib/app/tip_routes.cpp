@@ -24,8 +24,10 @@ void not_configured(Response& res) {
 
 void tip_error(Response& res, const tips::TipError& e) {
   if (e.retry_after > 0) res.set_header("Retry-After", std::to_string(e.retry_after));
-  http::json_error(res, e.status, e.code, e.message);
+  http::json_error(res, tip_error_status(e.kind), e.code, e.message);
 }
+
+std::string status_word(tips::TipStatus s) { return std::string(tips::to_string(s)); }
 
 std::string html_escape(const std::string& s) {
   std::string out;
@@ -119,6 +121,30 @@ std::vector<std::string> presented_sessions(const Request& req) {
 
 }  // namespace
 
+int tip_error_status(tips::TipErrorCode code) {
+  using C = tips::TipErrorCode;
+  switch (code) {
+    case C::not_creator: return 403;
+    case C::not_found: return 404;
+    case C::idempotency_key_reused:
+    case C::idempotency_in_progress:
+    case C::not_cancellable:
+    case C::rejection_unconfirmed: return 409;
+    case C::cannot_pay: return 422;
+    case C::rate_limited: return 429;
+    case C::internal: return 500;
+    case C::streamer_wallet_unreachable:
+    case C::streamer_wallet_error:
+    case C::wallet_unreachable: return 502;
+    case C::not_configured: return 503;
+    default: return 400;  // every other code is bad input
+  }
+}
+
+std::string tip_callback_url(const std::string& public_url, const std::string& tip_id) {
+  return public_url + "/plugins/wm/tips/" + tip_id + "/callback";
+}
+
 void register_tip_routes(http::Server& server, TipServiceProvider tips, TipRouteConfig cfg) {
   auto status_url = [cfg](const std::string& id) {
     return (cfg.public_url ? cfg.public_url() : std::string()) + "/plugins/wm/tips/" + id;
@@ -194,13 +220,14 @@ void register_tip_routes(http::Server& server, TipServiceProvider tips, TipRoute
                auto r = service->callback(id, query);
                if (!r) {
                  auto t = service->get(id);
-                 callback_page(res, r.error().status, id, t ? t->status : "unknown", r.error().message);
+                 callback_page(res, tip_error_status(r.error().kind), id, t ? status_word(t->status) : "unknown",
+                             r.error().message);
                  return;
                }
                const auto& t = r->tip;
                std::string detail = t.error_message;
                if (!r->changed && !r->note.empty() && detail.empty()) detail = r->note;
-               callback_page(res, 200, id, t.status, detail);
+               callback_page(res, 200, id, status_word(t.status), detail);
              });
 }
 
