@@ -100,7 +100,7 @@ Status record_support(store::Store& store, const SupportEvent& ev) {
 Result<SupportEvent> event_from_tip(store::Store& store, const tips::TipRecord& tip,
                                     std::string_view stream_session) {
   if (tip.status != "completed")
-    return Error{"not_completed", "tip " + tip.id + " is " + tip.status + ", not completed"};
+    return Error{"not_completed", "tip " + tip.id + " is " + std::string(tips::to_string(tip.status)) + ", not completed"};
   auto hash = hash_sender(store, tip.sender_wallet);
   if (!hash) return hash.error();
   SupportEvent ev;

@@ -121,30 +121,6 @@ std::vector<std::string> presented_sessions(const Request& req) {
 
 }  // namespace
 
-int tip_error_status(tips::TipErrorCode code) {
-  using C = tips::TipErrorCode;
-  switch (code) {
-    case C::not_creator: return 403;
-    case C::not_found: return 404;
-    case C::idempotency_key_reused:
-    case C::idempotency_in_progress:
-    case C::not_cancellable:
-    case C::rejection_unconfirmed: return 409;
-    case C::cannot_pay: return 422;
-    case C::rate_limited: return 429;
-    case C::internal: return 500;
-    case C::streamer_wallet_unreachable:
-    case C::streamer_wallet_error:
-    case C::wallet_unreachable: return 502;
-    case C::not_configured: return 503;
-    default: return 400;  // every other code is bad input
-  }
-}
-
-std::string tip_callback_url(const std::string& public_url, const std::string& tip_id) {
-  return public_url + "/plugins/wm/tips/" + tip_id + "/callback";
-}
-
 void register_tip_routes(http::Server& server, TipServiceProvider tips, TipRouteConfig cfg) {
   auto status_url = [cfg](const std::string& id) {
     return (cfg.public_url ? cfg.public_url() : std::string()) + "/plugins/wm/tips/" + id;

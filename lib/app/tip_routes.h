@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "app/tip_http.h"
 #include "http/server.h"
 #include "tips/tip_service.h"
 #include "tips/viewer_sessions.h"
@@ -33,14 +34,5 @@ struct TipRouteConfig {
 using TipServiceProvider = std::function<std::shared_ptr<tips::TipService>()>;
 
 void register_tip_routes(http::Server& server, TipServiceProvider tips, TipRouteConfig cfg);
-
-// The HTTP status of a tip error (the only place that picks them): 400 bad input, 403
-// not_creator, 404 not_found, 409 conflicts, 422 cannot_pay, 429 rate_limited, 500 internal,
-// 502 a wallet failed, 503 not_configured.
-int tip_error_status(tips::TipErrorCode code);
-
-// "<public_url>/plugins/wm/tips/<id>/callback": where the viewer's wallet returns after approval
-// (TipServiceOptions::callback_url).
-std::string tip_callback_url(const std::string& public_url, const std::string& tip_id);
 
 }  // namespace wm::app

@@ -228,7 +228,7 @@ std::vector<TipRecord> TipStore::load_all() {
   return all;
 }
 
-void TipStore::scan(const store::ReadTxn& txn, store::Store& store, const std::function<bool(const TipRecord&)>& fn) {
+void TipStore::scan(const store::ReadTxn& txn, const store::Store& store, const std::function<bool(const TipRecord&)>& fn) {
   txn.scan_prefix(store.table("tips"), "t/", false, [&](std::string_view, std::string_view v) {
     auto r = from_storage(json_limits::parse_or_discarded(v));
     if (!r) return true;

@@ -89,7 +89,7 @@ class TipStore {
 
   // Every readable record, in key order, secrets cleared, inside the caller's transaction (so a
   // reader can join other tables consistently). fn returns false to stop.
-  static void scan(const store::ReadTxn& txn, store::Store& store, const std::function<bool(const TipRecord&)>& fn);
+  static void scan(const store::ReadTxn& txn, const store::Store& store, const std::function<bool(const TipRecord&)>& fn);
 
  private:
   store::Store& store_;
