@@ -106,7 +106,8 @@ Result<CreateResult, TipError> TipService::create(const CreateRequest& req) {
   if (!input) return input.error();
   auto created = create_tip(*input, req);
   if (!created) return created.error();
-  const TipRecord& r = created->tip;
+  TipRecord& r = created->tip;
+  r.updated_ns = timeutil::now_ns();
   if (auto st = tips_.insert(r, idem); !st) {
     TipRecord copy = r;
     release_grants(copy);

@@ -379,7 +379,7 @@ TEST_CASE("tip service: input and wallet errors", "[tips][sandbox]") {
   };
   SECTION("unknown wallet address -> 400 invalid_wallet_address") {
     auto e = err(Fixture::body(f.sb.wallet("nosuchwallet")));
-    CHECK(e.status == 400);
+    CHECK(app::tip_error_status(e.kind) == 400);
     CHECK(e.code == "invalid_wallet_address");
   }
   SECTION("not a URL / private address -> 400 invalid_wallet_address") {
@@ -389,7 +389,7 @@ TEST_CASE("tip service: input and wallet errors", "[tips][sandbox]") {
   }
   SECTION("unreachable wallet -> 502 wallet_unreachable") {
     auto e = err(Fixture::body("https://127.0.0.1:" + std::to_string(f.dead_port) + "/alice"));
-    CHECK(e.status == 502);
+    CHECK(app::tip_error_status(e.kind) == 502);
     CHECK(e.code == "wallet_unreachable");
   }
   SECTION("amount rules") {
@@ -493,7 +493,7 @@ TEST_CASE("tip service: min/max amounts and anonymous tips follow the options", 
     o.max_amount = "4.50";
     tips::TipService svc(*f.store, *f.client, o);
     auto low = err(svc, Fixture::body(f.sb.wallet("alice"), "299"));
-    CHECK(low.status == 400);
+    CHECK(app::tip_error_status(low.kind) == 400);
     CHECK(low.code == "amount_out_of_range");
     CHECK(low.message.find("3.00 EUR") != std::string::npos);
     CHECK(low.message.find("4.50 EUR") != std::string::npos);
@@ -510,13 +510,13 @@ TEST_CASE("tip service: min/max amounts and anonymous tips follow the options", 
     o.max_amount = "lots";
     tips::TipService svc(*f.store, *f.client, o);
     auto e = err(svc, Fixture::body(f.sb.wallet("alice")));
-    CHECK(e.status == 503);
+    CHECK(app::tip_error_status(e.kind) == 503);
     CHECK(e.code == "not_configured");
     CHECK(e.message.find("maximum") != std::string::npos);
     CHECK(e.message.find("lots") != std::string::npos);
     svc.set_limits("10", "5", true);
     auto inverted = err(svc, Fixture::body(f.sb.wallet("alice")));
-    CHECK(inverted.status == 503);
+    CHECK(app::tip_error_status(inverted.kind) == 503);
     CHECK(inverted.message.find("10.00 EUR") != std::string::npos);
     svc.set_limits("", "", true);
     CHECK(svc.create({Fixture::body(f.sb.wallet("alice")), "", ""}));
@@ -528,7 +528,7 @@ TEST_CASE("tip service: min/max amounts and anonymous tips follow the options", 
     auto b = Fixture::body(f.sb.wallet("alice"));
     b["anonymous"] = true;
     auto e = err(svc, b);
-    CHECK(e.status == 400);
+    CHECK(app::tip_error_status(e.kind) == 400);
     CHECK(e.code == "anonymous_not_allowed");
     b["anonymous"] = false;
     CHECK_FALSE(f.create(svc, b).anonymous);
