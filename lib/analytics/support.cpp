@@ -100,7 +100,7 @@ Status record_support(store::Store& store, const SupportEvent& ev) {
 Result<SupportEvent> event_from_tip(store::Store& store, const tips::TipRecord& tip,
                                     std::string_view stream_session) {
   if (tip.status != "completed")
-    return Error{"not_completed", "tip " + tip.id + " is " + tip.status + ", not completed"};
+    return Error{"not_completed", "tip " + tip.id + " is " + std::string(tips::to_string(tip.status)) + ", not completed"};
   auto hash = hash_sender(store, tip.sender_wallet);
   if (!hash) return hash.error();
   SupportEvent ev;
@@ -117,15 +117,11 @@ Result<SupportEvent> event_from_tip(store::Store& store, const tips::TipRecord& 
 }
 
 Result<size_t> record_completed_tips(store::Store& store) {
-  auto tips_table = store.table("tips");
   auto support = store.table("support");
   std::vector<tips::TipRecord> missing;
   auto st = store.view([&](const store::ReadTxn& txn) -> Status {
-    txn.scan_prefix(tips_table, "t/", false, [&](std::string_view, std::string_view v) {
-      auto j = json_limits::parse_or_discarded(v);
-      if (j.is_discarded() || j.value("status", std::string()) != "completed") return true;
-      auto r = tips::from_storage(j);
-      if (r && !txn.get(support, tip_key(r->id))) missing.push_back(std::move(*r));
+    tips::TipStore::scan(txn, store, [&](const tips::TipRecord& r) {
+      if (r.status == tips::TipStatus::completed && !txn.get(support, tip_key(r.id))) missing.push_back(r);
       return true;
     });
     return ok_status();

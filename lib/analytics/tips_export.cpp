@@ -18,16 +18,12 @@ using json = nlohmann::json;
 constexpr size_t kDefaultLimit = 100;
 constexpr size_t kMaxLimit = 100000;  // also keeps limit + 1 from wrapping
 
-bool known_status(std::string_view s) {
-  for (const char* k : {"awaiting_consent", "processing", "completed", "denied", "failed", "expired", "cancelled", "all"})
-    if (s == k) return true;
-  return false;
-}
+bool known_status(std::string_view s) { return s == "all" || tips::parse_tip_status(s).has_value(); }
 
 // Tips that ended before any money could move, on the viewer's side: listed only when asked for.
-bool shown(const TipFilter& f, const std::string& status) {
+bool shown(const TipFilter& f, tips::TipStatus status) {
   if (f.status == "all") return true;
-  if (f.status.empty()) return status != "cancelled" && status != "expired";
+  if (f.status.empty()) return status != tips::TipStatus::cancelled && status != tips::TipStatus::expired;
   return status == f.status;
 }
 
@@ -60,7 +56,7 @@ std::optional<Position> decode_cursor(std::string_view cursor) {
 
 struct Candidate {
   Position pos;
-  json record;
+  tips::TipRecord record;
 };
 
 json page_item(const tips::TipRecord& r, bool hidden) {
@@ -149,22 +145,18 @@ Result<json> list_tips(const store::Store& store, const TipFilter& f) {
   }
   const size_t limit = f.limit == 0 ? kDefaultLimit : std::min(f.limit, kMaxLimit);
 
-  auto tips_table = store.table("tips");
   auto support = store.table("support");
   std::vector<Candidate> found;
   json items = json::array();
   bool more = false;
   auto st = store.view([&](const store::ReadTxn& txn) -> Status {
-    txn.scan_prefix(tips_table, "t/", false, [&](std::string_view, std::string_view v) {
-      auto j = json_limits::parse_or_discarded(v);
-      if (j.is_discarded() || !j.is_object()) return true;
-      Position p{j.value("createdNs", int64_t{0}), j.value("id", std::string())};
-      if (p.id.empty()) return true;
-      if (!shown(f, j.value("status", std::string()))) return true;
+    tips::TipStore::scan(txn, store, [&](const tips::TipRecord& r) {
+      Position p{r.created_ns, r.id};
+      if (p.id.empty() || !shown(f, r.status)) return true;
       if (f.from_ns != 0 && p.created_ns < f.from_ns) return true;
       if (f.to_ns != 0 && p.created_ns >= f.to_ns) return true;
       if (cursor && !older(p, *cursor)) return true;
-      found.push_back(Candidate{std::move(p), std::move(j)});
+      found.push_back(Candidate{std::move(p), r});
       return true;
     });
     const size_t take = std::min(found.size(), limit + 1);
@@ -174,10 +166,8 @@ Result<json> list_tips(const store::Store& store, const TipFilter& f) {
     more = found.size() > limit;
     if (more) found.resize(limit);
     for (const auto& c : found) {
-      auto r = tips::from_storage(c.record);
-      if (!r) continue;
-      bool hidden = txn.get(support, std::string(detail::kHiddenPrefix) + r->id).has_value();
-      items.push_back(page_item(*r, hidden));
+      bool hidden = txn.get(support, std::string(detail::kHiddenPrefix) + c.record.id).has_value();
+      items.push_back(page_item(c.record, hidden));
     }
     return ok_status();
   });

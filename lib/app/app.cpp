@@ -149,7 +149,8 @@ Result<std::shared_ptr<TipStack>> App::Impl::build_tips(const Config& c) {
   to.max_amount = c.tip_max;
   to.anonymous_allowed = c.anonymous_tips;
   Impl* self = this;
-  to.public_url = [self] { return self->url(); };
+  to.callback_url = [self](const std::string& id) { return tip_callback_url(self->url(), id); };
+  to.env = tips::crash_env_from_environment();  // tests only: OWNCAST_WM_TEST_CRASH_AFTER
   to.on_completed = [self](const tips::TipRecord& t) { self->tip_completed(t); };
   stack->service = std::make_unique<tips::TipService>(*store, *stack->client, to);
   return stack;

@@ -24,8 +24,10 @@ void not_configured(Response& res) {
 
 void tip_error(Response& res, const tips::TipError& e) {
   if (e.retry_after > 0) res.set_header("Retry-After", std::to_string(e.retry_after));
-  http::json_error(res, e.status, e.code, e.message);
+  http::json_error(res, tip_error_status(e.kind), e.code, e.message);
 }
+
+std::string status_word(tips::TipStatus s) { return std::string(tips::to_string(s)); }
 
 std::string html_escape(const std::string& s) {
   std::string out;
@@ -194,13 +196,14 @@ void register_tip_routes(http::Server& server, TipServiceProvider tips, TipRoute
                auto r = service->callback(id, query);
                if (!r) {
                  auto t = service->get(id);
-                 callback_page(res, r.error().status, id, t ? t->status : "unknown", r.error().message);
+                 callback_page(res, tip_error_status(r.error().kind), id, t ? status_word(t->status) : "unknown",
+                             r.error().message);
                  return;
                }
                const auto& t = r->tip;
                std::string detail = t.error_message;
                if (!r->changed && !r->note.empty() && detail.empty()) detail = r->note;
-               callback_page(res, 200, id, t.status, detail);
+               callback_page(res, 200, id, status_word(t.status), detail);
              });
 }
 

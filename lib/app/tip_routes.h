@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "app/tip_http.h"
 #include "http/server.h"
 #include "tips/tip_service.h"
 #include "tips/viewer_sessions.h"

@@ -2,6 +2,7 @@
 
 #include "core/crypto.h"
 #include "core/log.h"
+#include "core/timeutil.h"
 #include "tips/tip_service.h"
 
 namespace wm::tips {
@@ -42,26 +43,32 @@ bool presented_by_creator(const TipRecord& r, const CancelRequest& who) {
   return match;
 }
 
-TipError not_cancellable(const std::string& status) {
-  return TipError{409, "not_cancellable",
-                  "This tip can't be cancelled any more: it is " + status + " (only a tip awaiting approval can be)."};
+TipError not_cancellable(TipStatus status) {
+  return TipError{TipErrorCode::not_cancellable,
+                  "This tip can't be cancelled any more: it is " + std::string(to_string(status)) + " (only a tip awaiting approval can be)."};
 }
 
 }  // namespace
 
 Result<TipRecord, TipError> TipService::cancel(const std::string& id, const CancelRequest& who) {
-  auto t = get(id);  // also turns an awaiting_consent tip past its quote's expiry into expired
-  if (!t) return TipError{404, "not_found", "no tip with this id"};
+  auto t = load(id);
+  if (!t) return t.error();
+  if (t->status == TipStatus::awaiting_consent && quote_expired(*t, timeutil::now_ns())) {
+    // Past its quote's expiry: ends as expired (as the expiry worker would), not cancelled.
+    finish(*t, TipStatus::expired, "quote_expired", "the quote expired before the payment was approved");
+    t = load(id);
+    if (!t) return t.error();
+  }
   if (!presented_by_creator(*t, who))
-    return TipError{403, "not_creator", "Only the viewer who started this tip can cancel it, from the same tip panel."};
-  if (t->status != "awaiting_consent") return not_cancellable(t->status);
+    return TipError{TipErrorCode::not_creator, "Only the viewer who started this tip can cancel it, from the same tip panel."};
+  if (t->status != TipStatus::awaiting_consent) return not_cancellable(t->status);
   // finish() commits `cancelled` only if the tip is still awaiting consent (a callback may have
   // moved it meanwhile), then settles it like every ended tip: the outgoing-payment grant is
   // cancelled at the viewer's wallet (DELETE on its continue URI), the other tokens revoked.
-  finish(*t, "cancelled", "cancelled", "You cancelled this tip before approving it. Nothing was charged.");
+  finish(*t, TipStatus::cancelled, "cancelled", "You cancelled this tip before approving it. Nothing was charged.");
   auto after = load(id);
   if (!after) return after.error();
-  if (after->status != "cancelled") return not_cancellable(after->status);
+  if (after->status != TipStatus::cancelled) return not_cancellable(after->status);
   log::info("tip cancelled by the viewer", {{"tip", id}});
   return *after;
 }

@@ -20,8 +20,9 @@
 // exist (payment_attempted committed but no id stored) a repeated creation is refused and the
 // streamer's incoming payment (receivedAmount) decides completed, or failed receipt_timeout.
 //
-// Crash points (steps), in order; a crash right after each one is tested (crash_after, or the
-// environment variable OWNCAST_WM_TEST_CRASH_AFTER=<step> for a real SIGKILL of the process):
+// Crash points (steps), in order; TipServiceOptions::env (tip_env.h) is called right after each one,
+// and a crash there is tested (in process with stop_at_step / crash_after, and with a real SIGKILL of
+// the binary through OWNCAST_WM_TEST_CRASH_AFTER):
 //   "processing"          status processing committed (callback), nothing sent yet
 //   "continued"           the AS continued the grant and issued the token, not stored yet. The
 //                         token is lost: a second continue is refused (401 request_denied, the
@@ -38,15 +39,18 @@
 // on_completed is called once per completed tip; only a crash in the instant between its return
 // and the commit that follows can make a restart call it a second time (key on TipRecord::id).
 //
-// Records live in the store table "tips": "t/<id>" -> JSON, "k/<hex sha256(idempotency key)>" -> id.
+// The service talks to wallets only through WalletOps (wallet_port.h); records live in TipStore
+// (tip_record.h). Files: tip_service.cpp (lifecycle, callback, settling), tip_create.cpp (create),
+// tip_worker.cpp (workers, payment, receipt), tip_settle.cpp (continue.wait, expiry), tip_cancel.cpp,
+// tip_record.cpp (storage), tip_input.cpp (request -> TipInput).
 #pragma once
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -62,74 +66,29 @@
 #include "openpayments/client.h"
 #include "openpayments/money.h"
 #include "store/store.h"
+#include "tips/tip_env.h"
+#include "tips/tip_input.h"
+#include "tips/tip_record.h"
+#include "tips/tip_types.h"
+#include "tips/wallet_port.h"
 #include "tips/wallet_rate.h"
 
 namespace wm::tips {
 
-using openpayments::Amount;
-
-struct TipRecord {
-  std::string id;
-  std::string status;  // awaiting_consent processing completed denied failed expired cancelled
-  std::string stream_id;
-  std::string sender_wallet;  // wallet address id
-  std::string sender_auth_server;
-  std::string sender_resource_server;
-  std::string message;
-  std::string display_name;
-  bool anonymous = false;
-  Amount amount;  // what the streamer receives
-  Amount debit_amount;
-  Amount receive_amount;
-  std::string quote_id;
-  std::string quote_expires_at;
-  std::string incoming_payment_id;
-  std::string streamer_auth_server;
-  // secrets (never exposed; cleared once settled)
-  std::string streamer_token, streamer_manage;
-  std::string quote_token, quote_manage;
-  std::string continue_uri, continue_token;
-  int64_t continue_after_ns = 0;  // GNAP continue.wait: no continue before this (wall clock)
-  int64_t continue_sent_ns = 0;   // intent committed before the continue was sent (0: not yet)
-  std::string nonce, interact_finish, interact_ref;
-  std::string op_token, op_manage;
-  bool payment_attempted = false;
-  std::string outgoing_payment_id;
-  bool notify_pending = false;  // completed committed, on_completed not run yet
-  std::string consent_url;
-  std::string error_code, error_message;
-  int64_t created_ns = 0, updated_ns = 0;
-  std::string idempotency_hash;  // sha256 hex of the request body
-  // Owncast's stable user id, as the widget forwarded it (External Actions get ?userId=). A hint
-  // shown to the streamer, never used for money or authorization. At most 64 characters.
-  std::string owncast_user_id;
-  // Who may cancel (tip_cancel.h): creator_hash() of the viewer session id and of the
-  // Idempotency-Key that created the tip ("" when none was sent).
-  std::string creator_session_hash, creator_key_hash;
-};
-
-nlohmann::json to_storage(const TipRecord& r);
-Result<TipRecord> from_storage(const nlohmann::json& j);
-// {id, status, amounts:{debitAmount, receiveAmount}, amount, message, displayName, createdAt, updatedAt, error?}
-nlohmann::json to_public(const TipRecord& r);
-bool is_final(const std::string& status);
-// A viewer's display name as tips (and the widget's viewer session) accept it: at most
-// kMaxDisplayNameChars UTF-8 characters, no control characters.
-inline constexpr size_t kMaxDisplayNameChars = 40;
-bool valid_display_name(std::string_view name);
-
 struct TipServiceOptions {
   std::string streamer_wallet;  // wallet address URL receiving tips
-  std::function<std::string()> public_url;  // "<scheme>://host[:port]" browsers reach us at
+  // The URL the viewer's wallet sends the viewer back to after approval (the GNAP interact finish
+  // URI) for a tip id; built by the HTTP layer (app::tip_callback_url). Required to create tips.
+  std::function<std::string(const std::string& tip_id)> callback_url;
   // Accepted amounts (what the streamer receives). min_amount / max_amount are decimal strings in
   // the streamer's asset ("2.50"), parsed once its wallet (assetCode, assetScale) is known; ""
   // falls back to min_units / max_units. A value that does not parse (or min > max, max 0) makes
-  // create() answer 503 not_configured naming the value.
+  // create() answer not_configured naming the value.
   std::string min_amount;
   std::string max_amount;
   uint64_t min_units = 1;        // in the streamer's asset; 0 counts as 1
   uint64_t max_units = 0;        // 0: 100 major units of the streamer's asset
-  bool anonymous_allowed = true;  // false: a tip with "anonymous":true -> 400 anonymous_not_allowed
+  bool anonymous_allowed = true;  // false: a tip with "anonymous":true -> anonymous_not_allowed
   int rate_per_ip = 10;          // tips created per minute per client IP (0: off)
   int rate_per_wallet = 10;      // ... per sender wallet (0: off)
   int rate_window_s = 60;
@@ -138,10 +97,11 @@ struct TipServiceOptions {
   int expiry_check_ms = 1000;    // how often awaiting_consent tips are checked against quote expiry
   int receipt_timeout_ms = 60000;  // then -> failed receipt_timeout
   int max_continue_attempts = 5;
+  int retry_base_ms = 500;       // wait before retrying a payment the wallet did not answer (x attempt)
   size_t workers = 4;
-  // Test hook: the worker stops (as if the process died) right after this step (see "Crash
-  // points" above). When empty, the environment variable OWNCAST_WM_TEST_CRASH_AFTER is read
-  // once by the constructor: at that step the whole process kills itself with SIGKILL.
+  // Crash points (tip_env.h); nullptr: none. crash_after (tests): shorthand for
+  // env = stop_at_step(crash_after) when env is not set.
+  std::shared_ptr<TipEnv> env;
   std::string crash_after;
   // Called for each completed tip (secrets cleared) after its grants were released.
   std::function<void(const TipRecord&)> on_completed;
@@ -162,13 +122,8 @@ QuoteFee quote_fee(const Amount& debit_amount, const Amount& receive_amount);
 Result<std::pair<Amount, Amount>> tip_range(const std::string& min_amount, const std::string& max_amount,
                                             const std::string& asset_code, int asset_scale);
 
-struct TipError {
-  int status = 400;
-  std::string code;
-  std::string message;
-  int retry_after = 0;  // seconds, for 429
-};
-
+// A creation as the HTTP layer hands it over: the JSON body (parsed with parse_tip_input) and
+// where it came from.
 struct CreateRequest {
   nlohmann::json body;
   std::string idempotency_key;
@@ -185,7 +140,7 @@ struct CancelRequest {
 
 struct CreateResult {
   TipRecord tip;
-  bool replayed = false;  // idempotent replay: 200 instead of 201
+  bool replayed = false;  // idempotent replay (the HTTP layer answers 200 instead of 201)
 };
 
 struct CallbackResult {
@@ -196,21 +151,26 @@ struct CallbackResult {
 
 class TipService {
  public:
+  TipService(store::Store& store, WalletOps& wallet, TipServiceOptions opts);
+  // Production convenience: wraps the client in an OpenPaymentsWallet owned by the service.
   TipService(store::Store& store, openpayments::Client& client, TipServiceOptions opts);
   ~TipService();  // stop()
   TipService(const TipService&) = delete;
   TipService& operator=(const TipService&) = delete;
 
+  // tip_create.cpp: idempotency, rate limit, parse_tip_input(req.body), then the wallet steps.
   Result<CreateResult, TipError> create(const CreateRequest& req);
   // tip_cancel.cpp: ends an awaiting_consent tip as cancelled and cancels its grant (and, like every
-  // ended tip, releases its tokens). 404 not_found, 403 not_creator (nothing presented matches the
-  // creator), 409 not_cancellable (not awaiting consent any more). Returns the cancelled record.
+  // ended tip, releases its tokens). not_found, not_creator (nothing presented matches the
+  // creator), not_cancellable (not awaiting consent any more). Returns the cancelled record.
   Result<TipRecord, TipError> cancel(const std::string& id, const CancelRequest& who);
+  // Read-only: the stored record (no wallet call, no write). An awaiting_consent tip past its
+  // quote's expiry is ended by the worker (expire_due), not by reading it.
   std::optional<TipRecord> get(const std::string& id);
   // query: the raw query string of the finish redirect ("hash=..&interact_ref=.." or "result=..").
   // A redirect without a hash (rejected / error) ends the tip only when the authorization
   // server confirms it (grant polling answers request_denied); otherwise the tip stays
-  // awaiting_consent: 409 rejection_unconfirmed, or 502 wallet_unreachable.
+  // awaiting_consent: rejection_unconfirmed, or wallet_unreachable.
   Result<CallbackResult, TipError> callback(const std::string& id, const std::string& query);
   // Start-up reconciliation; resumes processing tips on the workers.
   void recover();
@@ -231,16 +191,12 @@ class TipService {
   // awaiting_consent tips whose quote expired -> expired (run by a timer every expiry_check_ms).
   void expire_due();
 
-  // For tests: blocks until the tip is final (or the crash_after hook fired for it), up to timeout.
+  // For tests: blocks until the tip is final (or a crash point stopped it), up to timeout.
   std::optional<TipRecord> wait_settled(const std::string& id, int timeout_ms);
 
  private:
   Result<TipRecord, TipError> load(const std::string& id);
-  std::vector<TipRecord> load_all();  // every readable record of the table
-  Status save(const TipRecord& r);
-  // Applies fn when the stored status equals `from`; returns the stored record after the write.
-  Result<TipRecord, Error> transition(const std::string& id, const std::string& from,
-                                      const std::function<void(TipRecord&)>& fn);
+  Status save(const TipRecord& r) { return tips_.save(r); }
   Result<openpayments::WalletAddress, TipError> streamer();
   // A receipt check due at a time: workers never sleep through the wait, they take other tips.
   struct ReceiptCheck {
@@ -250,11 +206,21 @@ class TipService {
     int checks = 0;           // receipt checks done so far
     bool resume = false;      // not a receipt check: process() again (continue.wait is over)
   };
+  // tip_create.cpp
+  struct IdemGuard;
+  Result<CreateResult, TipError> create_tip(const TipInput& in, const CreateRequest& req);
+  Result<std::optional<CreateResult>, TipError> idempotent_replay(const std::string& idem, const std::string& body_hash);
+  Result<Amount, TipError> tip_amount(const TipInput& in, const openpayments::WalletAddress& w);
+  Result<TipRecord, TipError> new_record(const TipInput& in, const CreateRequest& req,
+                                         const openpayments::WalletAddress& sender, const Amount& amount);
+  std::optional<TipError> open_incoming_payment(TipRecord& r, const openpayments::WalletAddress& streamer);
+  std::optional<TipError> quote(TipRecord& r, const openpayments::WalletAddress& sender);
+  std::optional<TipError> request_payment_grant(TipRecord& r, const openpayments::WalletAddress& sender);
   // 0 when the grant may be continued now, otherwise the milliseconds left of continue.wait.
   int continue_wait_left_ms(const TipRecord& r) const;
   // process()'s first step: continue the grant once continue.wait is over and store the token.
   // go_on: r holds the token; scheduled: comes back when the wait is over; stop: finished or
-  // interrupted (a crash hook, stopping, a failed write).
+  // interrupted (a crash point, stopping, a failed write).
   enum class ContinueStep { go_on, scheduled, stop };
   ContinueStep continue_grant(TipRecord& r);
   void expiry_timer();
@@ -263,12 +229,15 @@ class TipService {
   void worker();
   // Both return true when the tip has a receipt check scheduled (it stays in queued_).
   bool process(const std::string& id);
+  // process()'s second step: create the outgoing payment. nullopt: go on to the receipt checks;
+  // otherwise process() returns this value (finished or interrupted).
+  std::optional<bool> pay(TipRecord& r, bool attempted_before);
   bool check_receipt(const ReceiptCheck& c);
   void schedule(ReceiptCheck c);
   bool sleep_ms(int ms);  // false when stopping
   // Commits the final state and settles. Returns false (no more work for the tip), so that
   // process() and check_receipt() can end with `return finish(...)`.
-  bool finish(TipRecord r, const std::string& status, const std::string& code, const std::string& message);
+  bool finish(TipRecord r, TipStatus status, const std::string& code, const std::string& message);
   // After the final state was committed: revoke grants, on_completed, forget the tokens.
   void settle(TipRecord r);
   void release_grants(TipRecord& r);
@@ -277,10 +246,11 @@ class TipService {
   bool crash_here(const std::string& step, const std::string& id);
   Result<std::optional<openpayments::IncomingPayment>, Error> read_incoming(TipRecord& r);
 
+  std::unique_ptr<WalletOps> owned_wallet_;  // the adapter of the Client constructor
   store::Store& store_;
-  openpayments::Client& client_;
+  WalletOps& wallet_;
   TipServiceOptions opts_;
-  store::Table table_;
+  TipStore tips_;
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -289,8 +259,7 @@ class TipService {
   std::multimap<std::chrono::steady_clock::time_point, ReceiptCheck> checks_;  // by due time
   std::set<std::string> queued_;  // in queue_, in checks_ or on a worker
   std::set<std::string> crashed_;
-  std::string crash_step_;    // opts_.crash_after, or the environment variable
-  bool crash_kill_ = false;   // true: the step came from the environment -> SIGKILL
+  std::shared_ptr<TipEnv> env_;  // never null
   bool stopping_ = false;
   std::vector<std::thread> threads_;
   std::optional<openpayments::WalletAddress> streamer_;

@@ -40,7 +40,7 @@ int TipService::continue_wait_left_ms(const TipRecord& r) const {
 
 void TipService::close_incoming_payment(const TipRecord& r) {
   if (r.incoming_payment_id.empty() || r.streamer_token.empty()) return;
-  auto done = client_.complete_incoming_payment(r.incoming_payment_id, r.streamer_token);
+  auto done = wallet_.complete_incoming_payment(r.incoming_payment_id, r.streamer_token);
   if (!done)
     log::warn("tip: could not complete the streamer's incoming payment",
               {{"tip", r.id}, {"error", done.error().message()}});
@@ -65,10 +65,10 @@ void TipService::expire_due() {
   }
   for (const auto& id : due) {
     auto r = load(id);
-    if (!r || r->status != "awaiting_consent") continue;  // approved, denied or cancelled meanwhile
+    if (!r || r->status != TipStatus::awaiting_consent) continue;  // approved, denied or cancelled meanwhile
     auto at = expiry_ns(*r);
     if (!at || *at >= timeutil::now_ns()) continue;
-    finish(*r, "expired", "quote_expired", "the quote expired before the payment was approved");
+    finish(*r, TipStatus::expired, "quote_expired", "the quote expired before the payment was approved");
   }
 }
 
@@ -99,7 +99,7 @@ constexpr const char* kGrantLost =
 
 TipService::ContinueStep TipService::continue_grant(TipRecord& r) {
   if (r.interact_ref.empty() || r.continue_uri.empty()) {
-    finish(r, "failed", "grant_lost", kGrantLost);
+    finish(r, TipStatus::failed, "grant_lost", kGrantLost);
     return ContinueStep::stop;
   }
   if (const int left = continue_wait_left_ms(r); left > 0) {
@@ -118,7 +118,7 @@ TipService::ContinueStep TipService::continue_grant(TipRecord& r) {
   std::optional<openpayments::Grant> grant;
   openpayments::OpError err;
   for (int attempt = 0; attempt < std::max(1, opts_.max_continue_attempts); ++attempt) {
-    auto g = client_.continue_grant(c, r.interact_ref);
+    auto g = wallet_.continue_grant(c, r.interact_ref);
     if (g) {
       grant = *g;
       break;
@@ -144,9 +144,9 @@ TipService::ContinueStep TipService::continue_grant(TipRecord& r) {
     // The approval was verified (finish hash), so the AS refusing to continue means the grant was
     // already continued: its token was issued but never stored (a crash). finish() cancels the
     // grant, which revokes that token; nothing can have been paid with it.
-    finish(r, "failed", "grant_lost", kGrantLost);
+    finish(r, TipStatus::failed, "grant_lost", kGrantLost);
   else
-    finish(r, "failed", "grant_not_issued",
+    finish(r, TipStatus::failed, "grant_not_issued",
            "the wallet did not issue the payment permission" + (grant ? std::string() : ": " + err.message()));
   return ContinueStep::stop;
 }

@@ -43,7 +43,7 @@ void put_tip(store::Store& s, const tips::TipRecord& r) {
 tips::TipRecord tip_record(const std::string& id, const std::string& status, const std::string& wallet) {
   tips::TipRecord r;
   r.id = id;
-  r.status = status;
+  r.status = tips::parse_tip_status(status).value();
   r.stream_id = "default";
   r.sender_wallet = wallet;
   r.display_name = "Alice";

@@ -16,7 +16,7 @@ namespace {
 tips::TipRecord tip(const std::string& id, const std::string& status, int64_t created_ns) {
   tips::TipRecord r;
   r.id = id;
-  r.status = status;
+  r.status = tips::parse_tip_status(status).value();
   r.stream_id = "default";
   r.sender_wallet = "https://wallet.example/sender-" + id;
   r.display_name = "Name " + id;

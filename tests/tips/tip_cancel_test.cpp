@@ -17,6 +17,8 @@
 #include "support/sandbox.h"
 #include "support/test_support.h"
 #include "tips/tip_service.h"
+
+#include "app/tip_http.h"
 #include "tips/wallet_rate.h"
 
 using json = nlohmann::json;
@@ -72,7 +74,7 @@ struct Fixture {
   std::unique_ptr<tips::TipService> service(int rate_per_wallet = 10) {
     tips::TipServiceOptions o;
     o.streamer_wallet = sb.wallet("streamer");
-    o.public_url = [] { return std::string("http://127.0.0.1:9"); };
+    o.callback_url = [](const std::string& id) { return app::tip_callback_url("http://127.0.0.1:9", id); };
     o.poll_first_ms = 20;
     o.poll_max_ms = 100;
     o.receipt_timeout_ms = 3000;
@@ -153,7 +155,7 @@ TEST_CASE("tip cancel: the creator's Idempotency-Key ends an awaiting tip as can
   CHECK(tips::is_final("cancelled"));
   auto again = svc->cancel(tip.id, by_key("idem-1"));
   REQUIRE_FALSE(again);
-  CHECK(again.error().status == 409);
+  CHECK(app::tip_error_status(again.error().kind) == 409);
   CHECK(again.error().code == "not_cancellable");
   CHECK(f.balance("alice") == alice0);
   CHECK(f.sb.failures()["count"] == 0);
@@ -169,11 +171,11 @@ TEST_CASE("tip cancel: only the creator's viewer session or key, only while awai
 
   auto unknown = svc->cancel("tnosuchtip", by_session("session-A"));
   REQUIRE_FALSE(unknown);
-  CHECK(unknown.error().status == 404);
+  CHECK(app::tip_error_status(unknown.error().kind) == 404);
   for (const auto& who : {by_session("session-B"), by_key("session-A"), tips::CancelRequest{}}) {
     auto denied = svc->cancel(tip.id, who);
     REQUIRE_FALSE(denied);
-    CHECK(denied.error().status == 403);
+    CHECK(app::tip_error_status(denied.error().kind) == 403);
     CHECK(denied.error().code == "not_creator");
   }
   CHECK(svc->get(tip.id)->status == "awaiting_consent");
@@ -189,7 +191,7 @@ TEST_CASE("tip cancel: only the creator's viewer session or key, only while awai
   REQUIRE(cb);
   auto late = svc->cancel(paid.id, by_key("idem-2"));
   REQUIRE_FALSE(late);
-  CHECK(late.error().status == 409);
+  CHECK(app::tip_error_status(late.error().kind) == 409);
   auto done = svc->wait_settled(paid.id, 10000);
   REQUIRE(done);
   CHECK(done->status == "completed");
@@ -201,12 +203,12 @@ TEST_CASE("tip cancel: cancelled and expired tips give their per-wallet slot bac
   auto first = f.create(*svc, Fixture::body(f.sb.wallet("alice")), "k1");
   auto limited = svc->create({Fixture::body(f.sb.wallet("alice")), "k2", "10.0.0.1"});
   REQUIRE_FALSE(limited);
-  CHECK(limited.error().status == 429);
+  CHECK(app::tip_error_status(limited.error().kind) == 429);
   REQUIRE(svc->cancel(first.id, by_key("k1")));
   auto second = f.create(*svc, Fixture::body(f.sb.wallet("alice")), "k3");
   // The quote lives 1 s: poll until the tip reads as expired, then the wallet may tip again.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  std::string status;
+  tips::TipStatus status{};
   while (std::chrono::steady_clock::now() < deadline) {
     status = svc->get(second.id)->status;
     if (status != "awaiting_consent") break;
@@ -249,7 +251,7 @@ TEST_CASE("tip cancel: owncastUserId is an optional hint of at most 64 character
     INFO(bad.dump());
     b["owncastUserId"] = bad;
     auto e = f.create_error(*svc, b);
-    CHECK(e.status == 400);
+    CHECK(app::tip_error_status(e.kind) == 400);
     CHECK(e.code == "invalid_owncast_user_id");
     CHECK(e.message.find("owncastUserId") != std::string::npos);
   }
@@ -263,7 +265,7 @@ TEST_CASE("tip errors: viewers read a plain sentence with the next step", "[tips
   SECTION("a wallet address that does not exist") {
     const std::string typed = f.sb.wallet("alicee");
     auto e = f.create_error(*svc, Fixture::body(typed));
-    CHECK(e.status == 400);
+    CHECK(app::tip_error_status(e.kind) == 400);
     CHECK(e.code == "invalid_wallet_address");
     CHECK(e.message.rfind("We couldn't find that wallet address. Check the spelling", 0) == 0);
     CHECK(e.message.find("https://wallet.example/alice") != std::string::npos);
@@ -271,7 +273,7 @@ TEST_CASE("tip errors: viewers read a plain sentence with the next step", "[tips
   }
   SECTION("a host that does not exist") {
     auto e = f.create_error(*svc, Fixture::body("https://wallet.invalid/alice"));
-    CHECK(e.status == 400);
+    CHECK(app::tip_error_status(e.kind) == 400);
     CHECK(e.code == "invalid_wallet_address");
     CHECK(e.message.rfind("We couldn't find a wallet provider at that address.", 0) == 0);
     CHECK(e.message.find("resolve") == std::string::npos);
@@ -279,7 +281,7 @@ TEST_CASE("tip errors: viewers read a plain sentence with the next step", "[tips
   }
   SECTION("a wallet provider that does not answer") {
     auto e = f.create_error(*svc, Fixture::body("https://127.0.0.1:" + std::to_string(f.dead_port) + "/alice"));
-    CHECK(e.status == 502);
+    CHECK(app::tip_error_status(e.kind) == 502);
     CHECK(e.code == "wallet_unreachable");
     CHECK(e.message == "Your wallet provider didn't answer. Try again in a minute.");
   }
@@ -301,7 +303,7 @@ TEST_CASE("tip errors: viewers read a plain sentence with the next step", "[tips
                 {"status", 400},
                 {"body", R"({"error":{"code":"400","description":"no route to receiver, secret detail"}})"}});
     auto e = f.create_error(*svc, Fixture::body(f.sb.wallet("bob")));
-    CHECK(e.status == 422);
+    CHECK(app::tip_error_status(e.kind) == 422);
     CHECK(e.code == "cannot_pay");
     CHECK(e.message.rfind("Your wallet can't pay the streamer's wallet", 0) == 0);
     CHECK(e.message.find("secret detail") == std::string::npos);
@@ -314,7 +316,7 @@ TEST_CASE("tip errors: a streamer key the wallet does not know reads as a setup 
   Fixture f({"--wait", "0"}, false);  // the key was never uploaded
   auto svc = f.service();
   auto e = f.create_error(*svc, Fixture::body(f.sb.wallet("alice")));
-  CHECK(e.status == 502);
+  CHECK(app::tip_error_status(e.kind) == 502);
   CHECK(e.code == "streamer_wallet_error");
   CHECK(e.message.find("please let the streamer know") != std::string::npos);
   CHECK(e.message.find("invalid_client") == std::string::npos);

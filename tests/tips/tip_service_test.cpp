@@ -2,6 +2,8 @@
 // simulated crashes after every step followed by recover().
 #include "tips/tip_service.h"
 
+#include "app/tip_http.h"
+
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
@@ -77,7 +79,7 @@ struct Fixture {
   tips::TipServiceOptions options(const std::string& crash_after = "") {
     tips::TipServiceOptions o;
     o.streamer_wallet = sb.wallet("streamer");
-    o.public_url = [] { return std::string("http://127.0.0.1:9"); };
+    o.callback_url = [](const std::string& id) { return app::tip_callback_url("http://127.0.0.1:9", id); };
     o.poll_first_ms = 20;
     o.poll_max_ms = 100;
     o.receipt_timeout_ms = 3000;
@@ -289,7 +291,7 @@ TEST_CASE("tip service: a rejection redirect without confirmation leaves the tip
     INFO(forged);
     auto r = svc->callback(tip.id, forged);
     REQUIRE_FALSE(r);
-    CHECK(r.error().status == 409);
+    CHECK(app::tip_error_status(r.error().kind) == 409);
     CHECK(r.error().code == "rejection_unconfirmed");
     CHECK(svc->get(tip.id)->status == "awaiting_consent");
   }
@@ -361,7 +363,7 @@ TEST_CASE("tip service: idempotency key", "[tips][sandbox]") {
   auto other = Fixture::body(f.sb.wallet("alice"), "700");
   auto conflict = svc->create({other, "key-1", "10.0.0.2"});
   REQUIRE_FALSE(conflict);
-  CHECK(conflict.error().status == 409);
+  CHECK(app::tip_error_status(conflict.error().kind) == 409);
   auto fresh = svc->create({b, "key-2", "10.0.0.2"});
   REQUIRE(fresh);
   CHECK(fresh->tip.id != first->tip.id);
@@ -377,7 +379,7 @@ TEST_CASE("tip service: input and wallet errors", "[tips][sandbox]") {
   };
   SECTION("unknown wallet address -> 400 invalid_wallet_address") {
     auto e = err(Fixture::body(f.sb.wallet("nosuchwallet")));
-    CHECK(e.status == 400);
+    CHECK(app::tip_error_status(e.kind) == 400);
     CHECK(e.code == "invalid_wallet_address");
   }
   SECTION("not a URL / private address -> 400 invalid_wallet_address") {
@@ -387,7 +389,7 @@ TEST_CASE("tip service: input and wallet errors", "[tips][sandbox]") {
   }
   SECTION("unreachable wallet -> 502 wallet_unreachable") {
     auto e = err(Fixture::body("https://127.0.0.1:" + std::to_string(f.dead_port) + "/alice"));
-    CHECK(e.status == 502);
+    CHECK(app::tip_error_status(e.kind) == 502);
     CHECK(e.code == "wallet_unreachable");
   }
   SECTION("amount rules") {
@@ -437,17 +439,17 @@ TEST_CASE("tip service: rate limit per client IP and per wallet", "[tips][sandbo
   opts.rate_per_wallet = 1;
   tips::TipService svc(*f.store, *f.client, opts);
   auto bad = Fixture::body("not a wallet");
-  CHECK(svc.create({bad, "", "1.2.3.4"}).error().status == 400);
-  CHECK(svc.create({bad, "", "1.2.3.4"}).error().status == 400);
+  CHECK(app::tip_error_status(svc.create({bad, "", "1.2.3.4"}).error().kind) == 400);
+  CHECK(app::tip_error_status(svc.create({bad, "", "1.2.3.4"}).error().kind) == 400);
   auto limited = svc.create({bad, "", "1.2.3.4"});
   REQUIRE_FALSE(limited);
-  CHECK(limited.error().status == 429);
+  CHECK(app::tip_error_status(limited.error().kind) == 429);
   CHECK(limited.error().retry_after > 0);
   // Another IP, the same wallet twice.
   REQUIRE(svc.create({Fixture::body(f.sb.wallet("alice")), "", "5.6.7.8"}));
   auto w = svc.create({Fixture::body(f.sb.wallet("alice")), "", "9.9.9.9"});
   REQUIRE_FALSE(w);
-  CHECK(w.error().status == 429);
+  CHECK(app::tip_error_status(w.error().kind) == 429);
 }
 
 TEST_CASE("tip service: tip_range parses decimal limits in the streamer's asset", "[tips]") {
@@ -491,7 +493,7 @@ TEST_CASE("tip service: min/max amounts and anonymous tips follow the options", 
     o.max_amount = "4.50";
     tips::TipService svc(*f.store, *f.client, o);
     auto low = err(svc, Fixture::body(f.sb.wallet("alice"), "299"));
-    CHECK(low.status == 400);
+    CHECK(app::tip_error_status(low.kind) == 400);
     CHECK(low.code == "amount_out_of_range");
     CHECK(low.message.find("3.00 EUR") != std::string::npos);
     CHECK(low.message.find("4.50 EUR") != std::string::npos);
@@ -508,13 +510,13 @@ TEST_CASE("tip service: min/max amounts and anonymous tips follow the options", 
     o.max_amount = "lots";
     tips::TipService svc(*f.store, *f.client, o);
     auto e = err(svc, Fixture::body(f.sb.wallet("alice")));
-    CHECK(e.status == 503);
+    CHECK(app::tip_error_status(e.kind) == 503);
     CHECK(e.code == "not_configured");
     CHECK(e.message.find("maximum") != std::string::npos);
     CHECK(e.message.find("lots") != std::string::npos);
     svc.set_limits("10", "5", true);
     auto inverted = err(svc, Fixture::body(f.sb.wallet("alice")));
-    CHECK(inverted.status == 503);
+    CHECK(app::tip_error_status(inverted.kind) == 503);
     CHECK(inverted.message.find("10.00 EUR") != std::string::npos);
     svc.set_limits("", "", true);
     CHECK(svc.create({Fixture::body(f.sb.wallet("alice")), "", ""}));
@@ -526,7 +528,7 @@ TEST_CASE("tip service: min/max amounts and anonymous tips follow the options", 
     auto b = Fixture::body(f.sb.wallet("alice"));
     b["anonymous"] = true;
     auto e = err(svc, b);
-    CHECK(e.status == 400);
+    CHECK(app::tip_error_status(e.kind) == 400);
     CHECK(e.code == "anonymous_not_allowed");
     b["anonymous"] = false;
     CHECK_FALSE(f.create(svc, b).anonymous);

@@ -11,6 +11,8 @@
 #include "support/test_support.h"
 #include "tips/tip_service.h"
 
+#include "app/tip_http.h"
+
 using json = nlohmann::json;
 using namespace wm;
 using namespace wm::openpayments;
@@ -47,7 +49,7 @@ struct Settle {
   tips::TipServiceOptions options() {
     tips::TipServiceOptions o;
     o.streamer_wallet = sb.wallet("streamer");
-    o.public_url = [] { return std::string("http://127.0.0.1:9"); };
+    o.callback_url = [](const std::string& id) { return app::tip_callback_url("http://127.0.0.1:9", id); };
     o.rate_per_ip = o.rate_per_wallet = 0;
     return o;
   }
