@@ -5,9 +5,10 @@ import { $, busy, fieldError, showError, toast } from './dom.js';
 import * as dashboard from './dashboard.js';
 import * as tipsView from './tips.js';
 import * as setup from './setup.js';
+import * as alertsView from './alerts.js';
 
 const SESSION = '/plugins/wm/admin/session';
-const views = { dashboard, tips: tipsView, setup };
+const views = { dashboard, tips: tipsView, alerts: alertsView, setup };
 let current = null;      // name of the visible view
 let setupToken = null;   // one-time token from #setup=..., in memory only
 let inApp = false;
