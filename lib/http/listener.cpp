@@ -523,7 +523,10 @@ Listener::Listener(ListenerOptions opts) : impl_(std::make_unique<Impl>()) {
 
 Listener::~Listener() {
   stop();
-  for (auto& [fd, c] : impl_->conns) ::close(fd);
+  for (auto& [fd, c] : impl_->conns) {
+    ::close(fd);
+    if (c->stream) c->stream->detach();  // its owner may outlive us: no wake into a dead loop
+  }
   if (impl_->listen_fd >= 0) ::close(impl_->listen_fd);
   ::close(impl_->wake_fd);
   ::close(impl_->epfd);

@@ -1,5 +1,5 @@
 // owncast-wm admin: boot, sign-in screens (first-run password, login), the app shell and its
-// hash routes (#/dashboard, #/tips, #/setup).
+// hash routes (#/dashboard, #/tips, #/alerts, #/setup).
 import { api, setCsrf, setUnauthorizedHandler } from './api.js';
 import { $, busy, fieldError, showError, toast } from './dom.js';
 import * as dashboard from './dashboard.js';
@@ -182,7 +182,7 @@ async function enterApp(defaultRoute) {
 }
 
 function parseRoute(hash) {
-  const m = /^#\/(dashboard|tips|setup)$/.exec(hash || '');
+  const m = /^#\/(dashboard|tips|alerts|setup)$/.exec(hash || '');
   return m ? m[1] : null;
 }
 
