@@ -100,7 +100,7 @@ void register_control_routes(http::Server& server, const AlertRouteConfig& c,
     if (!e) return http::json_error(res, 503, "unavailable", "the test alert could not be sent: " + e.error().message);
     http::json_reply(res, 200, {{"sent", true}, {"seq", e->seq}});
   }));
-  server.post(R"(/plugins/wm/api/alerts/([0-9]{1,19})/replay)", Access::admin,
+  server.post(R"(/plugins/wm/api/alerts/([^/]+)/replay)", Access::admin,
               admin([c](const Request& req, Response& res) { replay(c, req, res); }));
   server.post("/plugins/wm/api/alerts/skip", Access::admin, admin([c](const Request&, Response& res) {
     c.hub->broadcast("alert.skip", json::object());
