@@ -2,6 +2,7 @@
 
 #include "app/admin_http.h"
 #include "app/admin_routes.h"
+#include "app/alert_routes.h"
 #include "app/op_config.h"
 #include "app/routes.h"
 #include "app/settings.h"
@@ -18,6 +19,9 @@
 #include <thread>
 
 #include "admin/auth.h"
+#include "alerts/hub.h"
+#include "alerts/overlay_key.h"
+#include "events/bus.h"
 #include "analytics/support.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -70,6 +74,14 @@ struct App::Impl {
   std::shared_ptr<TipStack> tips;
   std::shared_ptr<notify::Outbox> outbox;  // chat announcements
   std::unique_ptr<owncast::Reconciler> reconciler;
+
+  // Live alerts (issue 13): the bus, the SSE hub and the overlay key.
+  std::unique_ptr<events::Bus> bus;
+  std::unique_ptr<alerts::OverlayKey> overlay_key;
+  std::unique_ptr<alerts::Hub> hub;
+  alerts::AlertSettings alert_settings;  // guarded by live_mu
+  alerts::View alert_view() const;
+  Status start_alerts(http::Server& server, const http::AdminGuard& guard, const Config& config);
 
   std::mutex shutdown_mu;
   bool shut = false;
@@ -439,8 +451,46 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   ac.live_stream_session = [raw] { return raw->live_stream_session(); };
   register_admin_routes(*d->server, ac);
   register_widget_config_routes(*d->server, {[raw] { return raw->current(); }, tiers.wallet_currency});
+  if (auto s = d->start_alerts(*d->server, guard, config); !s) return s.error();
   return std::unique_ptr<App>(new App(std::move(d)));
 }
+
+alerts::View App::Impl::alert_view() const {
+  alerts::View v;
+  v.style = currency_style();
+  {
+    std::lock_guard<std::mutex> lock(live_mu);
+    v.settings = alert_settings;
+  }
+  v.sample = openpayments::Amount{500, "EUR", 2};
+  if (auto svc = tip_service()) {
+    if (auto w = svc->streamer_wallet()) {
+      if (auto a = tips::parse_decimal("5", w->asset_code, w->asset_scale)) v.sample = *a;
+    }
+  }
+  return v;
+}
+
+Status App::Impl::start_alerts(http::Server& server, const http::AdminGuard& guard, const Config& config) {
+  if (!bus) bus = std::make_unique<events::Bus>(*store, metrics);
+  alert_settings = alerts::load_settings(*store);
+  overlay_key = std::make_unique<alerts::OverlayKey>(*store);
+  alerts::HubOptions ho;
+  ho.max_overlay = ho.max_dashboard = config.sse_max_clients;
+  ho.view = [this] { return alert_view(); };
+  hub = std::make_unique<alerts::Hub>(*bus, metrics, ho);
+  if (auto st = hub->start(); !st) return st;
+  AlertRouteConfig ac{hub.get(), overlay_key.get(), bus.get(), store.get(), [this] { return alert_view(); },
+                      [this](const alerts::AlertSettings& s) {
+                        std::lock_guard<std::mutex> lock(live_mu);
+                        alert_settings = s;
+                      },
+                      [this] { return url(); }, server.options().api_max_body};
+  register_alert_routes(server, ac, guard);
+  return Ok{};
+}
+
+events::Bus* App::bus() const { return impl_->bus.get(); }
 
 Result<int> App::bind() {
   auto port = impl_->server->bind(impl_->base.listen_host, impl_->base.listen_port);
@@ -516,6 +566,8 @@ void App::shutdown() {
   // The server has stopped, so no request holds the tip stack any more: it goes before the store.
   tips.reset();
   outbox.reset();
+  if (impl_->hub) impl_->hub->stop();  // the server closed its streams already
+  if (impl_->bus) impl_->bus->stop();
   impl_->service->stop();  // writes everything still queued
   impl_->store.reset();    // closes LMDB and releases the data-dir lock
 }

@@ -8,6 +8,7 @@
 
 #include "core/config.h"
 #include "core/result.h"
+#include "events/bus.h"
 #include "http/server.h"
 
 namespace wm::app {
@@ -28,6 +29,8 @@ class App {
   // --webhook-listen listener when there is one, else the public URL.
   std::vector<std::string> webhook_urls() const;
   const std::vector<http::Route>& routes() const;
+  // The in-process event bus (lib/events); subscribers and tests publish through it.
+  events::Bus* bus() const;
   std::string public_url() const;
   // --webhook-listen: that listener's base URL (after bind()); empty when the webhook is served
   // on --listen.

@@ -29,6 +29,8 @@ const std::vector<OptionInfo>& config_options() {
       {"webhook-ack", "OWNCAST_WM_WEBHOOK_ACK", "queued",
        "queued (answer once validated and queued; committed within milliseconds) | durable (answer after the commit)"},
       {"http-threads", "OWNCAST_WM_HTTP_THREADS", "64", "HTTP connections served at once"},
+      {"sse-max-clients", "OWNCAST_WM_SSE_MAX_CLIENTS", "32",
+       "live (SSE) connections per kind: overlays and admin dashboards each; 503 beyond"},
       {"access-log", "OWNCAST_WM_ACCESS_LOG", "on", "on | off: one log line per HTTP request"},
       {"owncast-reconcile", "OWNCAST_WM_OWNCAST_RECONCILE", "60",
        "seconds between presence reconciles from Owncast's API (0 = never)"},
@@ -247,6 +249,10 @@ Result<Config> load_config(const std::vector<std::string>& args, std::vector<std
   if (!parse_int(values["http-threads"], 4, 1024, threads))
     return Error{"invalid_config", "--http-threads must be a number from 4 to 1024"};
   c.http_threads = static_cast<size_t>(threads);
+  long sse;
+  if (!parse_int(values["sse-max-clients"], 1, 1024, sse))
+    return Error{"invalid_config", "--sse-max-clients must be a number from 1 to 1024"};
+  c.sse_max_clients = static_cast<size_t>(sse);
   const std::string& al = values["access-log"];
   if (al != "on" && al != "off") return Error{"invalid_config", "--access-log must be on or off, got '" + al + "'"};
   c.access_log = al == "on";

@@ -30,6 +30,7 @@ struct Config {
   size_t webhook_queue = 16384;  // events waiting for the writer
   std::string webhook_ack = "queued";  // queued | durable
   size_t http_threads = 64;
+  size_t sse_max_clients = 32;  // live (SSE) connections per kind (overlay, dashboard)
   bool access_log = true;
   int owncast_reconcile_s = 60;
   // Open Payments (issue 3)

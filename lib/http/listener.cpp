@@ -21,6 +21,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -35,7 +36,7 @@ namespace {
 
 int64_t now_ms() { return timeutil::monotonic_ns() / 1000000; }
 
-enum class State { idle, reading, busy, writing, draining };
+enum class State { idle, reading, busy, writing, draining, streaming };
 
 struct Conn {
   uint64_t id = 0;
@@ -55,7 +56,10 @@ struct Conn {
   size_t scanned = 0;  // chunked body bytes scanned
   uint64_t limit = 0;
   size_t drained = 0;
+  std::shared_ptr<Stream> stream;  // State::streaming
 };
+
+constexpr int64_t kNever = INT64_MAX;
 
 struct Task {
   int fd;
@@ -98,6 +102,7 @@ struct Listener::Impl {
   std::unordered_map<std::string, size_t> per_ip;
   uint64_t next_id = 1;
   size_t busy = 0;  // connections whose request is with a worker
+  std::unordered_set<int> streaming;  // fds of State::streaming connections
 
   std::mutex mu;  // guards tasks, done, quit
   std::condition_variable cv;
@@ -129,6 +134,10 @@ struct Listener::Impl {
   void sweep();
   void watch(Conn& c, uint32_t events);
   void close_conn(Conn& c);
+  void start_stream(Conn& c, std::shared_ptr<Stream> s);
+  void pump_streams();
+  void on_stream_event(Conn& c, uint32_t ev);
+  void streamed(Conn& c);
 };
 
 void Listener::Impl::worker() {
@@ -146,7 +155,7 @@ void Listener::Impl::worker() {
     try {
       r = o.handle(t.req);
     } catch (...) {
-      r = {error_response(500, "internal", "internal error; see the sidecar log"), true};
+      r = {error_response(500, "internal", "internal error; see the sidecar log"), true, nullptr};
     }
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -170,6 +179,10 @@ void Listener::Impl::close_conn(Conn& c) {
   const int fd = c.fd;
   watch(c, 0);
   ::close(fd);
+  if (c.stream) {
+    streaming.erase(fd);
+    c.stream->detach();
+  }
   if (auto it = per_ip.find(c.ip); it != per_ip.end() && --it->second == 0) per_ip.erase(it);
   conns.erase(fd);  // destroys c
   open.store(conns.size(), std::memory_order_relaxed);
@@ -217,6 +230,7 @@ void Listener::Impl::on_event(Conn& c, uint32_t ev) {
     case State::idle:
     case State::reading: return read_some(c);
     case State::busy: return;
+    case State::streaming: return on_stream_event(c, ev);
   }
 }
 
@@ -330,6 +344,11 @@ void Listener::Impl::collect() {
     if (it == conns.end() || it->second->id != d.id) continue;
     Conn& c = *it->second;
     c.out += d.res.bytes;
+    if (d.res.stream && !stopping.load()) {
+      start_stream(c, std::move(d.res.stream));
+      continue;
+    }
+    if (d.res.stream) d.res.stream->detach();
     c.close_after = d.res.close || c.peer_eof || stopping.load();
     c.state = State::writing;
     c.deadline = now_ms() + o.write_timeout_ms;
@@ -345,6 +364,10 @@ void Listener::Impl::flush(Conn& c) {
     } else if (w < 0 && errno == EINTR) {
       continue;
     } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !stopping.load()) {
+      if (c.state == State::streaming) {
+        if (c.deadline == kNever) c.deadline = now_ms() + o.write_timeout_ms;
+        return watch(c, EPOLLOUT | EPOLLRDHUP);
+      }
       return watch(c, EPOLLOUT);  // no EPOLLIN: a client that does not read is not served more
     } else {
       return close_conn(c);
@@ -352,6 +375,7 @@ void Listener::Impl::flush(Conn& c) {
   }
   c.out.clear();
   c.out_off = 0;
+  if (c.state == State::streaming) return streamed(c);
   if (c.close_after) {
     // Closing with unread input would reset the connection and could destroy the answer
     // before the client reads it: stop sending, then drain briefly.
@@ -365,6 +389,57 @@ void Listener::Impl::flush(Conn& c) {
   c.deadline = now_ms() + o.idle_timeout_ms;
   watch(c, EPOLLIN | EPOLLRDHUP);
   advance(c);  // a pipelined request already received
+}
+
+// A streaming connection: the head is in c.out; from now on the stream's owner supplies data.
+void Listener::Impl::start_stream(Conn& c, std::shared_ptr<Stream> s) {
+  c.stream = std::move(s);
+  c.state = State::streaming;
+  c.close_after = true;
+  c.deadline = kNever;
+  streaming.insert(c.fd);
+  c.stream->attach([this] { wake(); });
+  bool closed = false;
+  c.out += c.stream->take(closed);  // what the handler sent before returning (a replay)
+  if (!closed) c.close_after = false;
+  flush(c);
+}
+
+void Listener::Impl::pump_streams() {
+  if (streaming.empty()) return;
+  std::vector<int> fds(streaming.begin(), streaming.end());
+  for (int fd : fds) {
+    auto it = conns.find(fd);
+    if (it == conns.end()) continue;
+    Conn& c = *it->second;
+    bool closed = false;
+    std::string more = c.stream->take(closed);
+    if (closed) c.close_after = true;
+    if (more.empty() && !closed) continue;
+    const bool waiting = c.out_off < c.out.size();
+    c.out += more;
+    if (!waiting) flush(c);  // else EPOLLOUT continues the write
+  }
+}
+
+void Listener::Impl::on_stream_event(Conn& c, uint32_t ev) {
+  if (ev & (EPOLLRDHUP | EPOLLHUP)) return close_conn(c);
+  if (ev & EPOLLIN) {
+    char buf[4096];
+    ssize_t n = recv(c.fd, buf, sizeof buf, 0);  // a stream takes no requests: input is ignored
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return close_conn(c);
+  }
+  if (ev & EPOLLOUT) flush(c);
+}
+
+// Everything queued for a stream was sent.
+void Listener::Impl::streamed(Conn& c) {
+  if (c.close_after || stopping.load()) {
+    shutdown(c.fd, SHUT_WR);
+    return close_conn(c);
+  }
+  c.deadline = kNever;
+  watch(c, EPOLLIN | EPOLLRDHUP);
 }
 
 void Listener::Impl::drain(Conn& c) {
@@ -411,6 +486,7 @@ void Listener::Impl::loop() {
       }
     }
     collect();
+    pump_streams();
     if (now_ms() >= next_sweep) {
       sweep();
       next_sweep = now_ms() + 100;
@@ -447,7 +523,10 @@ Listener::Listener(ListenerOptions opts) : impl_(std::make_unique<Impl>()) {
 
 Listener::~Listener() {
   stop();
-  for (auto& [fd, c] : impl_->conns) ::close(fd);
+  for (auto& [fd, c] : impl_->conns) {
+    ::close(fd);
+    if (c->stream) c->stream->detach();  // its owner may outlive us: no wake into a dead loop
+  }
   if (impl_->listen_fd >= 0) ::close(impl_->listen_fd);
   ::close(impl_->wake_fd);
   ::close(impl_->epfd);

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "core/result.h"
+#include "http/stream.h"
 
 namespace wm::http {
 
@@ -31,6 +32,10 @@ struct RawRequest {
 struct RawResponse {
   std::string bytes;  // status line, headers and body
   bool close = false;
+  // Set for a streaming response (http/stream.h): `bytes` is only the head; the listener then
+  // sends what the stream's owner pushes until either side closes, without a worker thread.
+  // Such a connection has no idle or request deadline, only the write deadline while data waits.
+  std::shared_ptr<Stream> stream;
 };
 
 struct ListenerOptions {

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <strings.h>
 #include <exception>
 
 #include "core/crypto.h"
 #include "core/json_limits.h"
 #include "core/log.h"
+#include "http/stream_slot.h"
 
 namespace wm::http {
 
@@ -83,12 +85,30 @@ std::string redact_path(std::string_view path) {
 // complete request held in memory; the answer is collected in memory for the listener to send.
 class Server::Engine : public httplib::Server {
  public:
+  // The head of a streaming response: the handler's headers, chunked, closed at the end.
+  static std::string stream_head(const StreamSlot& slot) {
+    std::string head = "HTTP/1.1 200 OK\r\n";
+    for (const auto& [k, v] : slot.headers) {
+      if (strcasecmp(k.c_str(), "Content-Length") == 0 || strcasecmp(k.c_str(), "Transfer-Encoding") == 0 ||
+          strcasecmp(k.c_str(), "Connection") == 0)
+        continue;
+      head += k + ": " + v + "\r\n";
+    }
+    return head + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+  }
+
   RawResponse serve(const RawRequest& r) {
     Memory s(r);
     bool closed = false;
-    // The listener already answered "Expect: 100-continue" before reading the body.
-    const bool ok = process_request(s, r.last, closed, [](httplib::Request& req) { req.headers.erase("Expect"); });
-    return {std::move(s.out), !ok || closed || r.last};
+    StreamSlot slot;
+    bool ok;
+    {
+      StreamSlotScope scope(slot);
+      // The listener already answered "Expect: 100-continue" before reading the body.
+      ok = process_request(s, r.last, closed, [](httplib::Request& req) { req.headers.erase("Expect"); });
+    }
+    if (slot.stream) return {stream_head(slot), true, std::move(slot.stream)};
+    return {std::move(s.out), !ok || closed || r.last, nullptr};
   }
 
  private:

@@ -330,7 +330,7 @@ const std::vector<std::string>& table_names() {
       // schema 3
       "support", "admin",
       // schema 4 (migrate_3_to_4 creates every table of this group)
-      "bus_journal", "bus_cursors",
+      "bus_journal", "bus_cursors", "alerts",
   };
   return names;
 }

@@ -1,13 +1,14 @@
 // owncast-wm admin: boot, sign-in screens (first-run password, login), the app shell and its
-// hash routes (#/dashboard, #/tips, #/setup).
+// hash routes (#/dashboard, #/tips, #/alerts, #/setup).
 import { api, setCsrf, setUnauthorizedHandler } from './api.js';
 import { $, busy, fieldError, showError, toast } from './dom.js';
 import * as dashboard from './dashboard.js';
 import * as tipsView from './tips.js';
 import * as setup from './setup.js';
+import * as alertsView from './alerts.js';
 
 const SESSION = '/plugins/wm/admin/session';
-const views = { dashboard, tips: tipsView, setup };
+const views = { dashboard, tips: tipsView, alerts: alertsView, setup };
 let current = null;      // name of the visible view
 let setupToken = null;   // one-time token from #setup=..., in memory only
 let inApp = false;
@@ -181,7 +182,7 @@ async function enterApp(defaultRoute) {
 }
 
 function parseRoute(hash) {
-  const m = /^#\/(dashboard|tips|setup)$/.exec(hash || '');
+  const m = /^#\/(dashboard|tips|alerts|setup)$/.exec(hash || '');
   return m ? m[1] : null;
 }
 

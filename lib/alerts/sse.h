@@ -1,0 +1,49 @@
+// What an overlay or the dashboard receives over Server-Sent Events, and how it is framed.
+//
+// Events (SSE "event:" names): tip, follow, stream, goal, alert.skip, alert.replay.
+// Events that come from the bus carry "id:" = the bus seq (strictly increasing, also across
+// restarts), so a reconnect's Last-Event-ID names exactly what the client has; controls
+// (alert.skip, alert.replay, goal) are live only and carry no id (the client's last id stays).
+// Only a completed tip (money the streamer's wallet confirmed) or an admin's test becomes a
+// `tip`; failed and denied tips never reach an overlay.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "alerts/settings.h"
+#include "events/events.h"
+#include "openpayments/money.h"
+
+namespace wm::alerts {
+
+struct Frame {
+  std::string event;
+  nlohmann::json data;
+  uint64_t id = 0;  // 0 = no id line
+};
+
+// "id: 7\nevent: tip\ndata: {...}\n\n" (data is one line of JSON).
+std::string frame(const Frame& f);
+// ": hb\n\n", a comment that keeps proxies and OBS from timing the connection out.
+std::string heartbeat();
+
+// How a tip is presented: the currency style and the streamer's alert settings.
+struct View {
+  openpayments::CurrencyStyle style = openpayments::CurrencyStyle::code;
+  AlertSettings settings;
+  openpayments::Amount sample;  // the amount of a test alert
+};
+
+// The SSE frame for a bus event, or nullopt when overlays do not show it (tip.failed,
+// tip.denied, presence, a tip below the alert minimum).
+std::optional<Frame> frame_of(const events::Event& e, const View& view);
+
+// The `tip` data of a completed tip: {"id","seq","name","amount","display","message","tier",
+// "test","variation","speak"}. "name" is "Anonymous" for anonymous tips.
+nlohmann::json tip_data(const events::Event& e, const events::Tip& t, const View& view);
+
+}  // namespace wm::alerts

@@ -1,0 +1,74 @@
+// Admin "Alerts" view: overlay URLs with copy buttons, test / skip / new key, the alert history
+// with Replay, and the alert settings (style and variations by amount) as JSON.
+import { api } from './api.js';
+import { $, el, busy, copyText, showError, toast } from './dom.js';
+
+let wired = false;
+
+async function loadUrls() {
+  const info = await api.get('/plugins/wm/api/overlays');
+  const list = $('alerts-urls');
+  list.replaceChildren();
+  for (const [name, url] of Object.entries(info.urls)) {
+    const copy = el('button', { type: 'button', class: 'btn btn-small btn-secondary', 'aria-label': `Copy the ${name} URL` }, 'Copy');
+    copy.addEventListener('click', async () => toast((await copyText(url)) ? 'Copied' : 'Copy failed: select the URL by hand'));
+    list.append(el('li', { dataset: { testid: `alerts-url-${name}` } }, el('strong', {}, name), ' ', el('code', {}, url), ' ', copy));
+  }
+}
+
+async function loadHistory() {
+  const { alerts } = await api.get('/plugins/wm/api/alerts/history');
+  const list = $('alerts-history');
+  list.replaceChildren();
+  if (!alerts.length) list.append(el('li', { class: 'muted' }, 'No alerts yet.'));
+  for (const a of alerts) {
+    const replay = el('button', { type: 'button', class: 'btn btn-small btn-secondary' }, 'Replay');
+    replay.addEventListener('click', () => busy(replay, () => api.post(`/plugins/wm/api/alerts/${a.seq}/replay`)));
+    list.append(el('li', {}, `${a.name} — ${a.display}${a.message ? ' — ' + a.message : ''} `, replay));
+  }
+}
+
+async function loadSettings() {
+  $('alerts-settings').value = JSON.stringify(await api.get('/plugins/wm/api/alerts/settings'), null, 2);
+}
+
+function wire() {
+  if (wired) return;
+  wired = true;
+  const err = $('alerts-error');
+  const act = (id, fn) => $(id).addEventListener('click', () => busy($(id), async () => {
+    err.hidden = true;
+    try { await fn(); } catch (e) { showError(err, e); }
+  }));
+  act('alerts-test', async () => { await api.post('/plugins/wm/api/alerts/test'); toast('Test alert sent'); });
+  act('alerts-skip', () => api.post('/plugins/wm/api/alerts/skip'));
+  act('alerts-rekey', async () => {
+    if (!window.confirm('Old overlay URLs stop working at once. Continue?')) return;
+    await api.post('/plugins/wm/api/overlays/key');
+    await loadUrls();
+    toast('New overlay key: update the URLs in OBS');
+  });
+  $('alerts-settings-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const out = $('alerts-settings-error');
+    out.hidden = true;
+    let body;
+    try { body = JSON.parse($('alerts-settings').value); } catch {
+      out.textContent = 'This is not valid JSON.';
+      out.hidden = false;
+      return;
+    }
+    try { await api.put('/plugins/wm/api/alerts/settings', body); toast('Alert settings saved'); } catch (e) { showError(out, e); }
+  });
+}
+
+export async function enter() {
+  wire();
+  try {
+    await Promise.all([loadUrls(), loadHistory(), loadSettings()]);
+  } catch (e) {
+    showError($('alerts-error'), e);
+  }
+}
+
+export function leave() {}
