@@ -659,6 +659,11 @@ bool TipService::finish(TipRecord r, const std::string& status, const std::strin
   if (status == "expired" || status == "cancelled") wallet_rate_.release(done->id);  // not counted
   log::info("tip settled", {{"tip", done->id}, {"status", status}, {"code", code}});
   if (status == "completed" && crash_here("completed", done->id)) return false;
+  if (status != "completed" && opts_.on_final) {
+    TipRecord pub = *done;
+    release_secrets_copy(pub);
+    opts_.on_final(pub);
+  }
   settle(*done);
   return false;
 }
