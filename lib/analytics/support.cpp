@@ -125,7 +125,8 @@ Result<size_t> record_completed_tips(store::Store& store) {
       auto j = json_limits::parse_or_discarded(v);
       if (j.is_discarded() || j.value("status", std::string()) != "completed") return true;
       auto r = tips::from_storage(j);
-      if (r && !txn.get(support, tip_key(r->id))) missing.push_back(std::move(*r));
+      // notify_pending: the tip service publishes it at start; the support subscriber records it.
+      if (r && !r->notify_pending && !txn.get(support, tip_key(r->id))) missing.push_back(std::move(*r));
       return true;
     });
     return ok_status();

@@ -84,8 +84,22 @@ struct App::Impl {
   bool serving = false;   // run() is inside the server loop
   bool stopping = false;  // shutdown() has begun
 
+  // Announcements wait for the first reconfigure(): a tip replayed from the journal at start must
+  // see the configured outbox, not "Owncast not connected".
+  mutable std::mutex ready_mu;
+  mutable std::condition_variable ready_cv;
+  bool ready = false;
+  void set_ready() {
+    {
+      std::lock_guard<std::mutex> lock(ready_mu);
+      ready = true;
+    }
+    ready_cv.notify_all();
+  }
+
   // Subscribers read the fields below: their threads end before any member is destroyed.
   ~Impl() {
+    set_ready();
     if (bus) bus->stop();
   }
 
@@ -198,6 +212,10 @@ void App::Impl::tip_final(const tips::TipRecord& t) {
 }
 
 notify::AnnounceConfig App::Impl::announce_config() const {
+  {
+    std::unique_lock<std::mutex> lock(ready_mu);
+    ready_cv.wait(lock, [this] { return ready; });
+  }
   notify::AnnounceConfig a;
   {
     std::lock_guard<std::mutex> lock(live_mu);
@@ -286,7 +304,8 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
     if (raw->reconciler) raw->reconciler->trigger();
   });
 
-  // Subscribers first, so nothing published at start (recovered tips) passes them by.
+  // Subscribers first, so nothing published at start (recovered tips) passes them by; the
+  // announcer waits for the first reconfigure() before it handles anything.
   notify::AnnouncerOptions announce_opts;
   announce_opts.config = [raw] { return raw->announce_config(); };
   announce_opts.hidden = [raw](std::string_view id) { return analytics::is_hidden(*raw->store, id); };
@@ -310,10 +329,12 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
 
   // Tips and announcements from the effective settings. A stored setting that no longer works
   // (e.g. a deleted key file) must not keep the sidecar from starting: the admin page shows it.
-  if (auto s = d->reconfigure(); !s) {
+  Status configured = d->reconfigure();
+  d->set_ready();
+  if (!configured) {
     for (const char* k : {"wallet-address", "key-id", "key-file"})
-      if (d->base.pinned.count(k)) return s.error();  // the operator's own flags are wrong: say so
-    log::warn("tips are not available until the admin page fixes the settings", {{"error", s.error().message}});
+      if (d->base.pinned.count(k)) return configured.error();  // the operator's own flags are wrong: say so
+    log::warn("tips are not available until the admin page fixes the settings", {{"error", configured.error().message}});
   }
 
   auto proxies = http::TrustedProxies::parse(config.trusted_proxies);

@@ -26,7 +26,7 @@ events::Tip tip_body(const tips::TipRecord& t) {
   events::Tip b;
   b.tip_id = t.id;
   b.amount = t.amount;
-  b.display_name = t.display_name;
+  b.display_name = t.anonymous ? std::string() : t.display_name;  // never revealed
   b.anonymous = t.anonymous;
   b.message = t.message;
   b.widget_stream = t.stream_id.empty() ? "default" : t.stream_id;

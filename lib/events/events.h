@@ -43,8 +43,8 @@ struct Tip {
   std::string stream_id;        // Owncast stream session id when one was live, else ""
   std::string sender_hash;      // analytics::hash_sender of the sender wallet: hex HMAC-SHA256
                                 // with a per-install salt (64 digits), never the address
-  std::string widget_stream;    // the widget's streamId the tip was sent for ("default" when none)
   std::string error_code;       // tip_failed / tip_denied: the machine code
+  std::string widget_stream;    // the widget's streamId the tip was sent for ("default" when none)
 };
 
 struct Follow {

@@ -76,3 +76,26 @@ TEST_CASE("support subscriber: a tip published twice, or replayed from the journ
   CHECK((*summary(*db.store, "main", "last_24h", now + kSecond))["tipCount"] == 2);
   bus.stop();
 }
+
+TEST_CASE("support subscriber: the start-up catch-up leaves a tip still to be published to it") {
+  Db db;
+  auto put = [&](const std::string& id, bool notify_pending) {
+    tips::TipRecord r;
+    r.id = id;
+    r.status = "completed";
+    r.sender_wallet = "https://wallet.example/alice";
+    r.amount = openpayments::Amount{500, "EUR", 2};
+    r.created_ns = r.updated_ns = timeutil::now_ns();
+    r.notify_pending = notify_pending;
+    auto t = db.store->table("tips");
+    REQUIRE(db.store->update([&](store::WriteTxn& txn) { return txn.put(t, "t/" + id, tips::to_storage(r).dump()); }));
+  };
+  put("old", false);     // completed before the bus: caught up here
+  put("pending", true);  // the tip service publishes it at start: the subscriber records it
+  auto added = record_completed_tips(*db.store);
+  REQUIRE(added);
+  CHECK(*added == 1);
+  auto s = summary(*db.store, "", "all_time", timeutil::now_ns());
+  REQUIRE(s);
+  CHECK((*s)["tipCount"] == 1);
+}
