@@ -121,7 +121,9 @@ Result<size_t> record_completed_tips(store::Store& store) {
   std::vector<tips::TipRecord> missing;
   auto st = store.view([&](const store::ReadTxn& txn) -> Status {
     tips::TipStore::scan(txn, store, [&](const tips::TipRecord& r) {
-      if (r.status == tips::TipStatus::completed && !txn.get(support, tip_key(r.id))) missing.push_back(r);
+      // notify_pending: the tip service publishes it at start; the support subscriber records it.
+      if (r.status == tips::TipStatus::completed && !r.notify_pending && !txn.get(support, tip_key(r.id)))
+        missing.push_back(r);
       return true;
     });
     return ok_status();

@@ -49,8 +49,9 @@ Status record_support(store::Store& store, const SupportEvent& ev);
 Result<SupportEvent> event_from_tip(store::Store& store, const tips::TipRecord& tip,
                                     std::string_view stream_session);
 
-// Start-up catch-up: records every completed tip of table "tips" that has no event yet (e.g. the
-// process stopped between the tip's completion and record_support). Their stream_session is "".
+// Start-up catch-up: records every completed tip of table "tips" that has no event yet (tips
+// completed before the event bus existed), except those still to be published by the tip service
+// (notify_pending: the support subscriber records them). Their stream_session is "".
 // Returns how many were added.
 Result<size_t> record_completed_tips(store::Store& store);
 

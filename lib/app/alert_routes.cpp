@@ -93,25 +93,24 @@ void register_overlay_routes(http::Server& server, const AlertRouteConfig& c) {
   });
 }
 
-void register_control_routes(http::Server& server, const AlertRouteConfig& c,
-                             const std::function<http::Handler(http::Handler)>& admin) {
-  server.post("/plugins/wm/api/alerts/test", Access::admin, admin([c](const Request&, Response& res) {
+void register_control_routes(http::Server& server, const AlertRouteConfig& c) {
+  server.post("/plugins/wm/api/alerts/test", Access::admin, [c](const Request&, Response& res) {
     auto e = c.bus->publish(events::Type::test, events::Test{"alert test"});
     if (!e) return http::json_error(res, 503, "unavailable", "the test alert could not be sent: " + e.error().message);
     http::json_reply(res, 200, {{"sent", true}, {"seq", e->seq}});
-  }));
+  });
   server.post(R"(/plugins/wm/api/alerts/([^/]+)/replay)", Access::admin,
-              admin([c](const Request& req, Response& res) { replay(c, req, res); }));
-  server.post("/plugins/wm/api/alerts/skip", Access::admin, admin([c](const Request&, Response& res) {
+              [c](const Request& req, Response& res) { replay(c, req, res); });
+  server.post("/plugins/wm/api/alerts/skip", Access::admin, [c](const Request&, Response& res) {
     c.hub->broadcast("alert.skip", json::object());
     http::json_reply(res, 200, {{"skipped", true}});
-  }));
+  });
   server.get("/plugins/wm/api/alerts/history", Access::admin,
-             admin([c](const Request&, Response& res) { http::json_reply(res, 200, history(c, 50)); }));
-  server.get("/plugins/wm/api/alerts/settings", Access::admin, admin([c](const Request&, Response& res) {
+             [c](const Request&, Response& res) { http::json_reply(res, 200, history(c, 50)); });
+  server.get("/plugins/wm/api/alerts/settings", Access::admin, [c](const Request&, Response& res) {
     http::json_reply(res, 200, alerts::to_json(c.view().settings));
-  }));
-  server.put("/plugins/wm/api/alerts/settings", Access::admin, admin([c](const Request& req, Response& res) {
+  });
+  server.put("/plugins/wm/api/alerts/settings", Access::admin, [c](const Request& req, Response& res) {
     auto body = http::json_body(req, res, c.max_body);
     if (!body) return;
     auto s = alerts::parse_settings(*body);
@@ -120,33 +119,29 @@ void register_control_routes(http::Server& server, const AlertRouteConfig& c,
       return http::json_error(res, 503, "unavailable", "settings not saved: " + st.error().message);
     if (c.settings_changed) c.settings_changed(*s);
     http::json_reply(res, 200, alerts::to_json(*s));
-  }));
+  });
 }
 
 }  // namespace
 
-void register_alert_routes(http::Server& server, const AlertRouteConfig& c, const http::AdminGuard& guard) {
-  auto admin = [guard](http::Handler h) -> http::Handler {
-    return [guard, h = std::move(h)](const Request& req, Response& res) {
-      if (guard(req, res)) h(req, res);
-    };
-  };
+// Access::admin routes are guarded by the server (http::Server::set_admin_guard).
+void register_alert_routes(http::Server& server, const AlertRouteConfig& c) {
   register_overlay_routes(server, c);
-  register_control_routes(server, c, admin);
-  server.get("/plugins/wm/api/live", Access::admin, admin([c](const Request& req, Response& res) {
+  register_control_routes(server, c);
+  server.get("/plugins/wm/api/live", Access::admin, [c](const Request& req, Response& res) {
     open_live(c, alerts::Audience::dashboard, req, res);
-  }));
-  server.get("/plugins/wm/api/overlays", Access::admin, admin([c](const Request&, Response& res) {
+  });
+  server.get("/plugins/wm/api/overlays", Access::admin, [c](const Request&, Response& res) {
     auto key = c.key->get();
     if (!key) return http::json_error(res, 503, "unavailable", "overlay key not readable: " + key.error().message);
     http::json_reply(res, 200, overlay_info(c, *key));
-  }));
-  server.post("/plugins/wm/api/overlays/key", Access::admin, admin([c](const Request&, Response& res) {
+  });
+  server.post("/plugins/wm/api/overlays/key", Access::admin, [c](const Request&, Response& res) {
     auto key = c.key->regenerate();
     if (!key) return http::json_error(res, 503, "unavailable", "overlay key not changed: " + key.error().message);
     c.hub->close_all(alerts::Audience::overlay);  // old URLs stop at once
     http::json_reply(res, 200, overlay_info(c, *key));
-  }));
+  });
 }
 
 }  // namespace wm::app

@@ -19,7 +19,7 @@
 #include "alerts/hub.h"
 #include "alerts/overlay_key.h"
 #include "events/bus.h"
-#include "http/auth.h"
+#include "http/origin.h"
 #include "http/server.h"
 #include "store/store.h"
 
@@ -36,6 +36,6 @@ struct AlertRouteConfig {
   size_t max_body = 64u << 10;
 };
 
-void register_alert_routes(http::Server& server, const AlertRouteConfig& cfg, const http::AdminGuard& guard);
+void register_alert_routes(http::Server& server, const AlertRouteConfig& cfg);
 
 }  // namespace wm::app

@@ -7,6 +7,7 @@
 #include "app/routes.h"
 #include "app/settings.h"
 #include "app/setup_state.h"
+#include "app/tip_events.h"
 #include "app/settings_validate.h"
 #include "app/tier_routes.h"
 #include "app/tip_routes.h"
@@ -21,16 +22,18 @@
 #include "admin/auth.h"
 #include "alerts/hub.h"
 #include "alerts/overlay_key.h"
-#include "events/bus.h"
 #include "analytics/support.h"
+#include "analytics/support_subscriber.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/timeutil.h"
+#include "events/bus.h"
 #include "openpayments/client.h"
 #include "owncast/reconciler.h"
 #include "owncast/service.h"
 #include "store/store.h"
 #include "notify/announce.h"
+#include "notify/announce_subscriber.h"
 #include "notify/outbox.h"
 #include "notify/outcome.h"
 #include "tips/tiers.h"
@@ -55,7 +58,9 @@ struct App::Impl {
   Config base;  // flags, environment, config file, defaults
   Metrics metrics;
   std::unique_ptr<store::Store> store;
-  std::unique_ptr<owncast::Service> service;
+  std::unique_ptr<notify::Announcer> announcer;  // a bus subscriber: declared before the bus
+  std::unique_ptr<events::Bus> bus;              // domain events, after their commit
+  std::unique_ptr<owncast::Service> service;     // publishes to the bus: declared after it
   std::unique_ptr<Settings> settings;
   std::unique_ptr<admin::AdminAuth> auth;
   std::unique_ptr<tips::ViewerSessions> viewers;  // the widget's 30-minute wallet memory
@@ -75,13 +80,12 @@ struct App::Impl {
   std::shared_ptr<notify::Outbox> outbox;  // chat announcements
   std::unique_ptr<owncast::Reconciler> reconciler;
 
-  // Live alerts (issue 13): the bus, the SSE hub and the overlay key.
-  std::unique_ptr<events::Bus> bus;
+  // Live alerts (issue 13): the SSE hub (a bus subscriber) and the overlay key.
   std::unique_ptr<alerts::OverlayKey> overlay_key;
   std::unique_ptr<alerts::Hub> hub;
   alerts::AlertSettings alert_settings;  // guarded by live_mu
   alerts::View alert_view() const;
-  Status start_alerts(http::Server& server, const http::AdminGuard& guard, const Config& config);
+  Status start_alerts(http::Server& server, const Config& config);
 
   std::mutex shutdown_mu;
   bool shut = false;
@@ -89,6 +93,25 @@ struct App::Impl {
   std::condition_variable run_cv;
   bool serving = false;   // run() is inside the server loop
   bool stopping = false;  // shutdown() has begun
+
+  // Announcements wait for the first reconfigure(): a tip replayed from the journal at start must
+  // see the configured outbox, not "Owncast not connected".
+  mutable std::mutex ready_mu;
+  mutable std::condition_variable ready_cv;
+  bool ready = false;
+  void set_ready() {
+    {
+      std::lock_guard<std::mutex> lock(ready_mu);
+      ready = true;
+    }
+    ready_cv.notify_all();
+  }
+
+  // Subscribers read the fields below: their threads end before any member is destroyed.
+  ~Impl() {
+    set_ready();
+    if (bus) bus->stop();
+  }
 
   Config current() const {
     std::lock_guard<std::mutex> lock(live_mu);
@@ -115,33 +138,12 @@ struct App::Impl {
     return {};
   }
 
-  // owncast_wm_announcements_skipped_total{reason}, one series per notify::kSkip* reason.
-  Counter* skipped_below = nullptr;
-  Counter* skipped_not_connected = nullptr;
-  Counter* skipped_failed = nullptr;
-
   Status reconfigure();
   Result<std::shared_ptr<TipStack>> build_tips(const Config& c);
-  void tip_completed(const tips::TipRecord& t);
-  Status announce(const tips::TipRecord& t, bool force);
-  std::string announcement_of(const tips::TipRecord& t);
+  void tip_final(const tips::TipRecord& t);
+  notify::AnnounceConfig announce_config() const;
   std::optional<WalletAsset> wallet_asset() const;
 };
-
-// Why a completed tip is not announced, or "" when it is: no Owncast connection, or (unless
-// `force`) an amount below the streamer's minimum. Amounts compare as integers of one asset.
-static std::string_view skip_reason(const tips::TipRecord& t, const Config& c, bool connected, bool force) {
-  if (!connected) return notify::kSkipNotConnected;
-  if (force || c.announce_min.empty()) return {};
-  auto min = tips::parse_decimal(c.announce_min, t.amount.asset_code, t.amount.asset_scale);
-  if (!min) {
-    log::warn("announce-min does not fit the tip's currency; announcing", {{"tip", t.id}, {"error", min.error().message}});
-    return {};
-  }
-  auto below = openpayments::less(t.amount, *min);
-  if (below && *below) return notify::kSkipBelowMinimum;
-  return {};
-}
 
 Result<std::shared_ptr<TipStack>> App::Impl::build_tips(const Config& c) {
   if (c.wallet_address.empty() || c.key_file.empty() || c.key_id.empty()) return std::shared_ptr<TipStack>();
@@ -163,7 +165,8 @@ Result<std::shared_ptr<TipStack>> App::Impl::build_tips(const Config& c) {
   Impl* self = this;
   to.callback_url = [self](const std::string& id) { return tip_callback_url(self->url(), id); };
   to.env = tips::crash_env_from_environment();  // tests only: OWNCAST_WM_TEST_CRASH_AFTER
-  to.on_completed = [self](const tips::TipRecord& t) { self->tip_completed(t); };
+  to.on_completed = [self](const tips::TipRecord& t) { self->tip_final(t); };
+  to.on_final = [self](const tips::TipRecord& t) { self->tip_final(t); };
   stack->service = std::make_unique<tips::TipService>(*store, *stack->client, to);
   return stack;
 }
@@ -214,48 +217,26 @@ Status App::Impl::reconfigure() {
   return ok_status();
 }
 
-void App::Impl::tip_completed(const tips::TipRecord& t) {
-  auto ev = analytics::event_from_tip(*store, t, live_stream_session());
-  Status recorded = ev ? analytics::record_support(*store, *ev) : Status(ev.error());
-  if (!recorded) log::warn("support event not recorded", {{"tip", t.id}, {"error", recorded.error().message}});
-  notify::Outcome outcome{true, {}};
-  if (auto s = announce(t, false); !s) {
-    const std::string& code = s.error().code;
-    outcome = {false, std::string(code == "not_configured"   ? notify::kSkipNotConnected
-                                  : code == "below_minimum" ? notify::kSkipBelowMinimum
-                                                            : notify::kSkipFailed)};
-    Counter* c = code == "not_configured" ? skipped_not_connected : code == "below_minimum" ? skipped_below : skipped_failed;
-    c->inc();
-    if (outcome.reason == notify::kSkipFailed)
-      log::warn("tip announcement skipped", {{"tip", t.id}, {"reason", outcome.reason}, {"error", s.error().message}});
-    else
-      log::info("tip announcement skipped", {{"tip", t.id}, {"reason", outcome.reason}});
-  }
-  if (auto s = notify::record_outcome(*store, t.id, outcome); !s)
-    log::warn("announcement outcome not recorded", {{"tip", t.id}, {"error", s.error().message}});
+// A tip's final state goes to the bus; announcements and analytics are its subscribers.
+void App::Impl::tip_final(const tips::TipRecord& t) {
+  (void)publish_tip(*bus, *store, t, t.status == "completed" ? live_stream_session() : std::string());
 }
 
-Status App::Impl::announce(const tips::TipRecord& t, bool force) {
-  Config c;
-  std::shared_ptr<notify::Outbox> box;
+notify::AnnounceConfig App::Impl::announce_config() const {
+  {
+    std::unique_lock<std::mutex> lock(ready_mu);
+    ready_cv.wait(lock, [this] { return ready; });
+  }
+  notify::AnnounceConfig a;
   {
     std::lock_guard<std::mutex> lock(live_mu);
-    c = cfg;
-    box = outbox;
+    a.outbox = outbox;
+    a.tmpl = cfg.announce_template;
+    a.announce_min = cfg.announce_min;
+    a.style = style_of(cfg);
   }
-  const std::string_view why = skip_reason(t, c, box != nullptr, force);
-  if (why == notify::kSkipNotConnected)
-    return Error{"not_configured", "Owncast is not connected (set its URL and an access token)"};
-  if (why == notify::kSkipBelowMinimum)
-    return Error{"below_minimum", "the tip is below the minimum amount to announce (" + c.announce_min + ")"};
-  notify::Vars v;
-  v.name = t.display_name;
-  v.anonymous = t.anonymous;
-  v.amount = openpayments::restyle_display(openpayments::format_amount(t.amount), style_of(c));
-  v.message = analytics::is_hidden(*store, t.id) ? std::string() : t.message;
-  v.title = service->stream_state().title;
-  const std::string tmpl = c.announce_template.empty() ? std::string(notify::kDefaultTemplate) : c.announce_template;
-  return notify::announce_tip(*box, tmpl, v);
+  a.title = service->stream_state().title;
+  return a;
 }
 
 // Body limits chosen before a body is read: 2 MiB for the webhook with a valid token, the JSON
@@ -275,20 +256,6 @@ static http::ServerOptions server_options(const Config& config, const std::vecto
     return api;
   };
   return ho;
-}
-
-// "queued" or "skipped" for a completed tip: what was recorded, or, in the instant between the
-// tip's completion and its announcement, what the same decision gives now.
-std::string App::Impl::announcement_of(const tips::TipRecord& t) {
-  if (auto o = notify::load_outcome(*store, t.id)) return o->queued ? "queued" : "skipped";
-  Config c;
-  bool connected;
-  {
-    std::lock_guard<std::mutex> lock(live_mu);
-    c = cfg;
-    connected = outbox != nullptr;
-  }
-  return skip_reason(t, c, connected, false).empty() ? "queued" : "skipped";
 }
 
 std::optional<WalletAsset> App::Impl::wallet_asset() const {
@@ -318,20 +285,13 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
       "owncast_wm_store_commit_seconds", "LMDB write transaction commit latency",
       {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1});
 
-  const std::string skipped_help = "Completed tips not announced in chat, by reason";
-  d->skipped_below = d->metrics.counter("owncast_wm_announcements_skipped_total", skipped_help, "reason",
-                                        std::string(notify::kSkipBelowMinimum));
-  d->skipped_not_connected = d->metrics.counter("owncast_wm_announcements_skipped_total", skipped_help, "reason",
-                                                std::string(notify::kSkipNotConnected));
-  d->skipped_failed = d->metrics.counter("owncast_wm_announcements_skipped_total", skipped_help, "reason",
-                                         std::string(notify::kSkipFailed));
-
   store::Options so;
   so.dir = config.data_dir;
   so.on_commit = [commit](double s) { commit->observe(s); };
   auto st = store::Store::open(so);
   if (!st) return st.error();
   d->store = std::move(*st);
+  d->bus = std::make_unique<events::Bus>(*d->store, d->metrics);
 
   auto tokens = owncast::webhook_tokens(*d->store, config.webhook_token);
   if (!tokens) return tokens.error();
@@ -342,6 +302,11 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   opts.durable_ack = config.webhook_ack == "durable";
   opts.signatures = config.webhook_signatures;
   opts.secret = config.webhook_secret;
+  events::Bus* bus = d->bus.get();
+  opts.publish = [bus](std::vector<events::Draft> drafts) {
+    if (auto s = bus->publish_all(std::move(drafts)); !s)
+      log::warn("Owncast events not published", {{"error", s.error().message}});
+  };
   d->service = std::make_unique<owncast::Service>(*d->store, d->metrics, opts);
   if (auto s = d->service->start(); !s) return s.error();
   Impl* raw = d.get();
@@ -350,7 +315,17 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
     if (raw->reconciler) raw->reconciler->trigger();
   });
 
-  // Tips completed just before a crash may lack their support event.
+  // Subscribers first, so nothing published at start (recovered tips) passes them by; the
+  // announcer waits for the first reconfigure() before it handles anything.
+  notify::AnnouncerOptions announce_opts;
+  announce_opts.config = [raw] { return raw->announce_config(); };
+  announce_opts.hidden = [raw](std::string_view id) { return analytics::is_hidden(*raw->store, id); };
+  announce_opts.metrics = &d->metrics;
+  d->announcer = std::make_unique<notify::Announcer>(*d->store, std::move(announce_opts));
+  for (auto sub : {d->announcer->subscription(), analytics::support_subscription(*d->store)})
+    if (auto s = d->bus->subscribe(std::move(sub)); !s) return s.error();
+
+  // Tips completed before the event bus existed may lack their support event.
   if (auto n = analytics::record_completed_tips(*d->store); !n)
     log::warn("support events not caught up", {{"error", n.error().message}});
 
@@ -365,10 +340,12 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
 
   // Tips and announcements from the effective settings. A stored setting that no longer works
   // (e.g. a deleted key file) must not keep the sidecar from starting: the admin page shows it.
-  if (auto s = d->reconfigure(); !s) {
+  Status configured = d->reconfigure();
+  d->set_ready();
+  if (!configured) {
     for (const char* k : {"wallet-address", "key-id", "key-file"})
-      if (d->base.pinned.count(k)) return s.error();  // the operator's own flags are wrong: say so
-    log::warn("tips are not available until the admin page fixes the settings", {{"error", s.error().message}});
+      if (d->base.pinned.count(k)) return configured.error();  // the operator's own flags are wrong: say so
+    log::warn("tips are not available until the admin page fixes the settings", {{"error", configured.error().message}});
   }
 
   auto proxies = http::TrustedProxies::parse(config.trusted_proxies);
@@ -410,7 +387,7 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   tip_routes.public_url = public_url;
   d->viewers = std::make_unique<tips::ViewerSessions>();
   tip_routes.viewer_sessions = d->viewers.get();
-  tip_routes.announcement = [raw](const tips::TipRecord& t) { return raw->announcement_of(t); };
+  tip_routes.announcement = [raw](const tips::TipRecord& t) { return raw->announcer->status_of(tip_body(t)); };
   register_tip_routes(*d->server, [raw] { return raw->tip_service(); }, tip_routes);
   register_widget_routes(*d->server, [raw] { return raw->current().owncast_url; });
   register_viewer_routes(*d->server, *d->viewers, d->server->options().api_max_body);
@@ -427,7 +404,7 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   ac.webhook_base_url = [raw] { return raw->webhook_base(); };
   ac.reconfigure = [raw] { return raw->reconfigure(); };
   ac.tips = [raw] { return raw->tip_service(); };
-  ac.announce = [raw](const tips::TipRecord& t) { return raw->announce(t, true); };
+  ac.announce = [raw](const tips::TipRecord& t) { return raw->announcer->announce(tip_body(t), true); };
   ac.currency_style = [raw] { return raw->currency_style(); };
   ac.preview = [raw](const std::string& tmpl, const nlohmann::json& options) -> Result<std::string> {
     notify::Vars v;
@@ -451,7 +428,7 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   ac.live_stream_session = [raw] { return raw->live_stream_session(); };
   register_admin_routes(*d->server, ac);
   register_widget_config_routes(*d->server, {[raw] { return raw->current(); }, tiers.wallet_currency});
-  if (auto s = d->start_alerts(*d->server, guard, config); !s) return s.error();
+  if (auto s = d->start_alerts(*d->server, config); !s) return s.error();
   return std::unique_ptr<App>(new App(std::move(d)));
 }
 
@@ -471,8 +448,7 @@ alerts::View App::Impl::alert_view() const {
   return v;
 }
 
-Status App::Impl::start_alerts(http::Server& server, const http::AdminGuard& guard, const Config& config) {
-  if (!bus) bus = std::make_unique<events::Bus>(*store, metrics);
+Status App::Impl::start_alerts(http::Server& server, const Config& config) {
   alert_settings = alerts::load_settings(*store);
   overlay_key = std::make_unique<alerts::OverlayKey>(*store);
   alerts::HubOptions ho;
@@ -486,11 +462,9 @@ Status App::Impl::start_alerts(http::Server& server, const http::AdminGuard& gua
                         alert_settings = s;
                       },
                       [this] { return url(); }, server.options().api_max_body};
-  register_alert_routes(server, ac, guard);
+  register_alert_routes(server, ac);
   return Ok{};
 }
-
-events::Bus* App::bus() const { return impl_->bus.get(); }
 
 Result<int> App::bind() {
   auto port = impl_->server->bind(impl_->base.listen_host, impl_->base.listen_port);
@@ -561,14 +535,17 @@ void App::shutdown() {
   }
   if (reconciler) reconciler->stop();
   if (tips) tips->service->stop();  // workers leave; interrupted tips resume at the next start
+  if (impl_->hub) impl_->hub->stop();  // the server closed its streams already
+  // Subscribers finish what was published (a durable one resumes from the journal otherwise).
+  if (!impl_->bus->drain(5000)) log::warn("event bus: subscribers still busy at shutdown");
+  impl_->bus->stop();
   if (outbox) outbox->stop();       // undelivered announcements stay queued in LMDB
   reconciler.reset();
   // The server has stopped, so no request holds the tip stack any more: it goes before the store.
   tips.reset();
   outbox.reset();
-  if (impl_->hub) impl_->hub->stop();  // the server closed its streams already
-  if (impl_->bus) impl_->bus->stop();
-  impl_->service->stop();  // writes everything still queued
+  impl_->service->stop();  // writes everything still queued (its events are journaled)
+  impl_->bus.reset();      // the service's writer, its last publisher, has stopped
   impl_->store.reset();    // closes LMDB and releases the data-dir lock
 }
 
@@ -592,5 +569,7 @@ std::string App::setup_url() const {
 }
 
 const std::vector<http::Route>& App::routes() const { return impl_->server->routes(); }
+
+events::Bus& App::bus() { return *impl_->bus; }
 
 }  // namespace wm::app

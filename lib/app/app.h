@@ -29,8 +29,9 @@ class App {
   // --webhook-listen listener when there is one, else the public URL.
   std::vector<std::string> webhook_urls() const;
   const std::vector<http::Route>& routes() const;
-  // The in-process event bus (lib/events); subscribers and tests publish through it.
-  events::Bus* bus() const;
+  // The event bus (events/bus.h): tips and Owncast events after their commit. Valid until
+  // shutdown(); subscribe before events of interest can happen.
+  events::Bus& bus();
   std::string public_url() const;
   // --webhook-listen: that listener's base URL (after bind()); empty when the webhook is served
   // on --listen.

@@ -154,15 +154,46 @@ struct Bus::Impl {
     sub.cv.notify_all();
   }
 
-  Status journal_event(const Event& e) {
-    const bool prune = ++published_durable % 64 == 0;
-    const std::string value = to_json(e).dump();
+  // Journals the durable ones of `evs` in one write transaction (none: no transaction).
+  Status journal_events(const std::vector<Event>& evs) {
+    std::vector<std::pair<std::string, std::string>> rows;
+    for (const auto& e : evs)
+      if (durable(e.type)) rows.emplace_back(store::key::u64(e.seq), to_json(e).dump());
+    if (rows.empty()) return ok_status();
+    const bool prune = (published_durable % 64) + rows.size() >= 64;
+    published_durable += rows.size();
     return store.update([&](store::WriteTxn& w) -> Status {
-      if (auto s = w.put(journal, store::key::u64(e.seq), value); !s) return s;
-      if (auto s = w.put(cursors, "_seq", store::key::u64(e.seq)); !s) return s;
+      for (const auto& [k, v] : rows)
+        if (auto s = w.put(journal, k, v); !s) return s;
+      if (auto s = w.put(cursors, "_seq", rows.back().first); !s) return s;
       if (prune) prune_journal(w);
       return ok_status();
     });
+  }
+
+  // Numbers, journals and offers drafts as one group (callers hold pub_mu).
+  Result<std::vector<Event>> publish_locked(std::vector<Draft>& drafts) {
+    std::vector<Event> evs;
+    evs.reserve(drafts.size());
+    uint64_t next = seq;
+    for (auto& d : drafts) {
+      Event e;
+      e.seq = ++next;
+      e.type = d.type;
+      e.at_ns = d.at_ns ? d.at_ns : opts.clock();
+      e.body = std::move(d.body);
+      evs.push_back(std::move(e));
+    }
+    if (auto s = journal_events(evs); !s) return s.error();
+    seq = next;
+    std::vector<std::shared_ptr<Sub>> targets;
+    {
+      std::lock_guard<std::mutex> lock(subs_mu);
+      targets = subs;
+    }
+    for (const auto& e : evs)
+      for (auto& t : targets) offer(*t, e);
+    return evs;
   }
 
   // Drops journal entries older than keep_ns while more than keep_min remain.
@@ -235,23 +266,20 @@ void Bus::unsubscribe(const std::string& name) {
 }
 
 Result<Event> Bus::publish(Type type, Body body, int64_t at_ns) {
+  std::vector<Draft> one;
+  one.push_back(Draft{type, std::move(body), at_ns});
   std::lock_guard<std::mutex> pub(impl_->pub_mu);
-  Event e;
-  e.seq = impl_->seq + 1;
-  e.type = type;
-  e.at_ns = at_ns ? at_ns : impl_->opts.clock();
-  e.body = std::move(body);
-  if (durable(type)) {
-    if (auto s = impl_->journal_event(e); !s) return s.error();
-  }
-  impl_->seq = e.seq;
-  std::vector<std::shared_ptr<Sub>> subs;
-  {
-    std::lock_guard<std::mutex> lock(impl_->subs_mu);
-    subs = impl_->subs;
-  }
-  for (auto& s : subs) impl_->offer(*s, e);
-  return e;
+  auto evs = impl_->publish_locked(one);
+  if (!evs) return evs.error();
+  return std::move(evs->front());
+}
+
+Status Bus::publish_all(std::vector<Draft> drafts) {
+  if (drafts.empty()) return ok_status();
+  std::lock_guard<std::mutex> pub(impl_->pub_mu);
+  auto evs = impl_->publish_locked(drafts);
+  if (!evs) return evs.error();
+  return ok_status();
 }
 
 std::vector<Event> Bus::journal(uint64_t after, size_t limit) const { return impl_->read_journal(after, limit); }

@@ -67,6 +67,10 @@ class Bus {
   // the event to every matching subscriber without blocking. Returns the event as published,
   // or the store error when journaling failed (then nobody received it).
   Result<Event> publish(Type type, Body body, int64_t at_ns = 0);
+  // publish() for several events at once, in order (consecutive seqs): the durable ones are
+  // journaled in ONE write transaction (one fsync for a whole group, e.g. a webhook batch).
+  // All or nothing: on a store error nobody receives any of them.
+  Status publish_all(std::vector<Draft> drafts);
 
   // Durable events with seq > after, oldest first, at most `limit` (replay for live clients).
   std::vector<Event> journal(uint64_t after, size_t limit) const;

@@ -37,7 +37,8 @@ nlohmann::json body_json(const Body& body) {
     nlohmann::json operator()(const Tip& t) const {
       nlohmann::json j = {{"tipId", t.tip_id}, {"displayName", t.display_name}, {"anonymous", t.anonymous},
                           {"message", t.message}, {"tier", t.tier}, {"streamId", t.stream_id},
-                          {"senderHash", t.sender_hash}, {"errorCode", t.error_code}};
+                          {"senderHash", t.sender_hash}, {"errorCode", t.error_code},
+                          {"widgetStream", t.widget_stream}};
       if (!t.amount.empty()) j["amount"] = openpayments::to_json(t.amount);
       return j;
     }
@@ -57,7 +58,8 @@ Result<Body> body_from(Type type, const nlohmann::json& d) {
     case Type::tip_failed:
     case Type::tip_denied: {
       Tip t{str(d, "tipId"), {}, str(d, "displayName"), d.value("anonymous", false), str(d, "message"),
-            str(d, "tier"), str(d, "streamId"), str(d, "senderHash"), str(d, "errorCode")};
+            str(d, "tier"), str(d, "streamId"), str(d, "senderHash"), str(d, "errorCode"),
+            str(d, "widgetStream")};
       if (d.contains("amount")) {
         auto a = openpayments::parse_amount(d["amount"]);
         if (!a) return Error{"invalid_event", "journaled tip event has an invalid amount"};

@@ -2,7 +2,7 @@
 // committed. One closed set of types; each carries a plain struct, never a store record.
 //
 // Public fields only: no wallet secrets, no tokens. A tip event carries the sender wallet only
-// as `sender_hash` (a stable SHA-256 prefix) so subscribers can group without learning it.
+// as `sender_hash` (a stable salted hash) so subscribers can group without learning it.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -41,14 +41,16 @@ struct Tip {
   std::string message;          // "" when none
   std::string tier;             // tier id, "" for a custom amount
   std::string stream_id;        // Owncast stream session id when one was live, else ""
-  std::string sender_hash;      // hex SHA-256 prefix of the sender wallet address
+  std::string sender_hash;      // analytics::hash_sender of the sender wallet: hex HMAC-SHA256
+                                // with a per-install salt (64 digits), never the address
   std::string error_code;       // tip_failed / tip_denied: the machine code
+  std::string widget_stream;    // the widget's streamId the tip was sent for ("default" when none)
 };
 
 struct Follow {
   std::string event_id;  // Owncast's eventData.id
-  std::string name;      // the follower's display name / account
-  std::string account;   // fediverse account ("@a@b.c") when present
+  std::string name;      // the follower's display name (eventData.name; the account when empty)
+  std::string account;   // fediverse account "@user@host" (eventData.username, '@' added) or ""
 };
 
 struct Stream {
@@ -66,6 +68,13 @@ struct Test {
 };
 
 using Body = std::variant<Tip, Follow, Stream, Viewer, Test>;
+
+// An event before the bus numbered it (Bus::publish_all); at_ns 0 = now.
+struct Draft {
+  Type type = Type::test;
+  Body body;
+  int64_t at_ns = 0;
+};
 
 struct Event {
   uint64_t seq = 0;   // assigned by the bus: strictly increasing, also across restarts (journal)

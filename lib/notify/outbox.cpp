@@ -59,7 +59,9 @@ void Outbox::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-Status Outbox::enqueue(const std::string& body) {
+Status Outbox::enqueue(const std::string& body) { return enqueue(body, nullptr); }
+
+Status Outbox::enqueue(const std::string& body, const std::function<Status(store::WriteTxn&)>& also) {
   std::string key;
   auto now = static_cast<uint64_t>(timeutil::now_ns());
   {
@@ -69,9 +71,13 @@ Status Outbox::enqueue(const std::string& body) {
   }
   json v{{"body", body}, {"enqueuedAt", now}};
   std::string value = v.dump(-1, ' ', false, json::error_handler_t::replace);
-  auto st = store_.update([&](store::WriteTxn& txn) { return txn.put(table_, key, value); });
+  auto st = store_.update([&](store::WriteTxn& txn) -> Status {
+    if (also)
+      if (auto s = also(txn); !s) return s;
+    return txn.put(table_, key, value);
+  });
   if (!st) {
-    log::error("announcement not queued", {{"error", st.error().message}});
+    if (!also) log::error("announcement not queued", {{"error", st.error().message}});
     return st;
   }
   pending_->fetch_add(1);

@@ -52,6 +52,9 @@ class Outbox {
   // Durably stores `body` for delivery and wakes the thread. Never blocks on delivery.
   // Errors: "store_error" / "map_full" from the store.
   Status enqueue(const std::string& body);
+  // The same, with the caller's writes in the same transaction (e.g. the record that this tip's
+  // announcement is queued). When `also` fails nothing is written and its error is returned.
+  Status enqueue(const std::string& body, const std::function<Status(store::WriteTxn&)>& also);
 
   uint64_t pending() const { return pending_->load(); }
   uint64_t sent() const { return sent_->value(); }

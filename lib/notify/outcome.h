@@ -24,6 +24,11 @@ struct Outcome {
 };
 
 Status record_outcome(store::Store& store, std::string_view tip_id, const Outcome& outcome);
+// The same record inside the caller's write transaction, only if the tip has none yet (so the
+// announcement it describes can be queued in that transaction, once per tip). Errors:
+// "already_recorded" (the transaction should then write nothing), "invalid_tip_id", store errors.
+Status record_first_outcome(const store::Store& store, store::WriteTxn& txn, std::string_view tip_id,
+                            const Outcome& outcome);
 std::optional<Outcome> load_outcome(const store::Store& store, std::string_view tip_id);
 
 }  // namespace wm::notify

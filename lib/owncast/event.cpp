@@ -7,6 +7,7 @@
 #include "core/crypto.h"
 #include "core/json_limits.h"
 #include "core/timeutil.h"
+#include "owncast/event_kinds.h"
 
 namespace wm::owncast {
 
@@ -36,8 +37,6 @@ int64_t time_of(const json& obj, const char* key) {
   return parsed->unix_ns;
 }
 
-bool is_stream_event(const std::string& type) { return type.rfind("STREAM_", 0) == 0; }
-
 }  // namespace
 
 Result<Event> parse_event(std::string_view body) {
@@ -56,6 +55,7 @@ Result<Event> parse_event(std::string_view body) {
     return Error{"field_too_long", "webhook \"type\" is longer than " + std::to_string(kMaxTypeBytes) + " bytes"};
   Event ev;
   ev.type = *type;
+  const EventKindInfo& kind = kind_info(ev.type);
   if (const json* data = find_key(root, "eventData"); data && !data->is_null()) {
     if (!data->is_object()) return Error{"not_object", "webhook \"eventData\" is not an object"};
     ev.data = std::move(root["eventData"]);
@@ -85,7 +85,7 @@ Result<Event> parse_event(std::string_view body) {
   }
 
   const json* status = find_key(d, "status");
-  const std::string* own_title = is_stream_event(ev.type) ? find_string(d, "streamTitle") : nullptr;
+  const std::string* own_title = kind.title_in_data ? find_string(d, "streamTitle") : nullptr;
   if (own_title) {
     ev.stream_title = *own_title;
     ev.has_stream_title = true;
@@ -113,19 +113,23 @@ Result<Event> parse_event(std::string_view body) {
       ev.status_online = on->get<bool>();
     }
   }
+  if (kind.kind == EventKind::follow) {
+    if (const std::string* n = find_string(d, "name")) ev.follower_name = *n;
+    if (const std::string* u = find_string(d, "username")) ev.follower_account = *u;
+  }
   return ev;
 }
 
 const std::vector<std::string>& known_event_types() {
-  static const std::vector<std::string> kTypes = {
-      "CHAT",           "USER_JOINED",          "USER_PARTED",
-      "NAME_CHANGE",    "VISIBILITY-UPDATE",    "STREAM_STARTED",
-      "STREAM_STOPPED", "STREAM_TITLE_UPDATED", "FEDIVERSE_ENGAGEMENT_FOLLOW",
-  };
+  static const std::vector<std::string> kTypes = [] {
+    std::vector<std::string> out;
+    for (const auto& k : known_kinds()) out.emplace_back(k.type);
+    return out;
+  }();
   return kTypes;
 }
 
-bool dedupe_applies(const Event& e) { return e.type != "NAME_CHANGE" && !e.id.empty(); }
+bool dedupe_applies(const Event& e) { return !e.id.empty() && kind_info(e.type).dedupe; }
 
 namespace {
 

@@ -32,6 +32,8 @@ struct Event {
   std::string new_name;          // NAME_CHANGE: eventData.newName (raw)
   std::optional<uint64_t> client_id;  // eventData.clientId (the only numeric id)
   std::optional<bool> status_online;  // eventData.status.online, informational only
+  std::string follower_name;     // FEDIVERSE_ENGAGEMENT_FOLLOW: eventData.name
+  std::string follower_account;  // FEDIVERSE_ENGAGEMENT_FOLLOW: eventData.username ("user@host")
 };
 
 // Store keys are built from these (LMDB refuses keys over 511 bytes), so longer values are
@@ -45,11 +47,12 @@ inline constexpr size_t kMaxIdBytes = 256;    // "eventData.id", "eventData.user
 // string, or eventData is present and not an object). Unknown types and unknown keys are accepted.
 Result<Event> parse_event(std::string_view body);
 
-// The event types Owncast delivers to webhooks (0.2.5 + develop), in a stable order.
+// The event types Owncast delivers to webhooks (0.2.5 + develop), in a stable order: the type
+// strings of the table in event_kinds.h.
 const std::vector<std::string>& known_event_types();
 
-// Whether (type, id) identifies a delivery for dedupe: every type except NAME_CHANGE, and only
-// when the id is non-empty.
+// Whether (type, id) identifies a delivery for dedupe: when the id is non-empty and the type's
+// row in event_kinds.h says so (every type except NAME_CHANGE; unknown types too).
 bool dedupe_applies(const Event& e);
 
 // Owncast 0.3.0 signature header: "t=<unix seconds>.s=<lower-case hex HMAC-SHA256>" over

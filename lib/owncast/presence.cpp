@@ -9,6 +9,7 @@
 
 #include "core/json_limits.h"
 #include "core/timeutil.h"
+#include "owncast/event_kinds.h"
 
 namespace wm::owncast {
 
@@ -83,6 +84,7 @@ class Recorder {
       auto it = viewers_.find(id);
       if (it == viewers_.end()) continue;
       if (!before || !same(*before, it->second)) out.viewers.push_back(it->second);
+      if (it->second.present && (!before || !before->present)) out.joined.push_back(it->second);
     }
   }
 
@@ -147,6 +149,90 @@ struct Ops {
   }
 };
 
+// An event's effect on the stream session. False when the event is a duplicate or belongs to an
+// earlier session (delivered late): then nothing changes.
+bool apply_stream(StreamEffect effect, const Event& e, int64_t t, Ops& ops) {
+  std::optional<StreamSession>& stream = ops.stream;
+  switch (effect) {
+    case StreamEffect::started: {
+      // Online/offline comes from the event type; status.online is false at RTMP connect.
+      const std::string id = e.id.empty() ? "s-" + std::to_string(t) : e.id;
+      if (stream && stream->id == id) return false;  // duplicate delivery
+      if (stream && e.event_time_ns != 0 && e.event_time_ns < stream->started_at) return false;
+      std::string title = has_title(e) ? e.stream_title : (stream ? stream->title : ops.last.title);
+      if (stream) ops.ch.ended_stream = ops.end_stream(t);  // its STREAM_STOPPED was lost
+      StreamSession s;
+      s.id = id;
+      s.title = std::move(title);
+      s.started_at = t;
+      s.peak_viewers = ops.count();
+      ops.last.title = s.title;
+      stream = std::move(s);
+      return true;
+    }
+    case StreamEffect::stopped:
+      if (stream && e.event_time_ns != 0 && e.event_time_ns < stream->started_at) return false;
+      ops.ch.stream = ops.end_stream(t);
+      return true;
+    case StreamEffect::title:
+      if (has_title(e)) {
+        ops.last.title = e.stream_title;
+        if (stream) stream->title = e.stream_title;
+      }
+      return true;
+    case StreamEffect::none:
+      return true;
+  }
+  return true;
+}
+
+// An event's effect on the viewer who sent it (never a bot).
+void apply_viewer(PresenceEffect effect, const User& u, int64_t t, Ops& ops) {
+  Viewer& v = ops.rec.get(u.id);
+  switch (effect) {
+    case PresenceEffect::joined:
+      v.last_join_ts = std::max(v.last_join_ts, t);
+      if (t >= v.last_part_ts) {  // else: older than a part we already applied -> stale
+        if (!u.display_name.empty()) v.display_name = u.display_name;
+        if (!v.present) {
+          v.present = true;
+          v.joined_at = t;
+        }
+        v.last_seen_at = std::max(v.last_seen_at, t);
+      }
+      break;
+    case PresenceEffect::left:
+      // Parts are reliable, joins are lossy: a part for an unknown or absent user is recorded
+      // (last_part_ts) so that an older JOINED arriving later stays ignored.
+      v.last_part_ts = std::max(v.last_part_ts, t);
+      if (t >= v.last_join_ts) {  // else: the user re-joined after this part
+        if (!u.display_name.empty()) v.display_name = u.display_name;
+        if (v.present) ops.close(v, t, "parted");
+      }
+      break;
+    case PresenceEffect::seen:
+      if (v.present) {
+        if (!u.display_name.empty()) v.display_name = u.display_name;
+        v.last_seen_at = std::max(v.last_seen_at, t);
+      } else if (v.last_part_ts <= t) {
+        // Joins are lossy: activity proves presence.
+        if (!u.display_name.empty()) v.display_name = u.display_name;
+        v.present = true;
+        v.joined_at = t;
+        v.last_seen_at = std::max(v.last_seen_at, t);
+      }
+      // else: the user parted after this was sent; nothing to do.
+      break;
+    case PresenceEffect::rename:
+      // user.displayName is the sanitised name actually applied (newName is raw input).
+      if (!u.display_name.empty()) v.display_name = u.display_name;
+      v.last_seen_at = std::max(v.last_seen_at, t);
+      break;
+    case PresenceEffect::none:
+      break;
+  }
+}
+
 }  // namespace
 
 int Presence::present_count() const {
@@ -182,80 +268,15 @@ Changes Presence::apply(const Event& e, int64_t received_ns) {
   const StreamState state_before = state();
   const std::optional<StreamSession> stream_before = stream_;
   Ops ops(viewers_, stream_, last_, ch);
+  const EventKindInfo& kind = kind_info(e.type);
 
-  // NAME_CHANGE ids/timestamps are client data (Go zero time from the stock client): always
-  // use the receive time. Everything else is ordered by eventData.timestamp when it has one.
-  const int64_t t =
-      (e.type == "NAME_CHANGE" || e.event_time_ns == 0) ? received_ns : e.event_time_ns;
+  // Events are ordered by eventData.timestamp when they have one and the table trusts it
+  // (NAME_CHANGE's comes from the viewer's browser: Go's zero time from the stock client).
+  const int64_t t = (!kind.event_time || e.event_time_ns == 0) ? received_ns : e.event_time_ns;
 
-  if (e.type == "STREAM_STARTED") {
-    // Online/offline comes from the event type; status.online is false at RTMP connect.
-    const std::string id = e.id.empty() ? "s-" + std::to_string(t) : e.id;
-    if (stream_ && stream_->id == id) return ch;  // duplicate delivery
-    if (stream_ && e.event_time_ns != 0 && e.event_time_ns < stream_->started_at) {
-      return ch;  // a late STREAM_STARTED of an earlier session
-    }
-    std::string title = has_title(e) ? e.stream_title : (stream_ ? stream_->title : last_.title);
-    if (stream_) ch.ended_stream = ops.end_stream(t);  // its STREAM_STOPPED was lost
-    StreamSession s;
-    s.id = id;
-    s.title = std::move(title);
-    s.started_at = t;
-    s.peak_viewers = ops.count();
-    last_.title = s.title;
-    stream_ = std::move(s);
-  } else if (e.type == "STREAM_STOPPED") {
-    if (stream_ && e.event_time_ns != 0 && e.event_time_ns < stream_->started_at) {
-      return ch;  // belongs to an earlier session, delivered late
-    }
-    ch.stream = ops.end_stream(t);
-  } else if (e.type == "STREAM_TITLE_UPDATED") {
-    if (has_title(e)) {
-      last_.title = e.stream_title;
-      if (stream_) stream_->title = e.stream_title;
-    }
-  } else if (e.user && !e.user->is_bot && !e.user->id.empty()) {
-    const User& u = *e.user;
-    if (e.type == "USER_JOINED") {
-      Viewer& v = ops.rec.get(u.id);
-      v.last_join_ts = std::max(v.last_join_ts, t);
-      if (t >= v.last_part_ts) {  // else: older than a part we already applied -> stale
-        if (!u.display_name.empty()) v.display_name = u.display_name;
-        if (!v.present) {
-          v.present = true;
-          v.joined_at = t;
-        }
-        v.last_seen_at = std::max(v.last_seen_at, t);
-      }
-    } else if (e.type == "USER_PARTED") {
-      // Parts are reliable, joins are lossy: a part for an unknown or absent user is recorded
-      // (last_part_ts) so that an older JOINED arriving later stays ignored.
-      Viewer& v = ops.rec.get(u.id);
-      v.last_part_ts = std::max(v.last_part_ts, t);
-      if (t >= v.last_join_ts) {  // else: the user re-joined after this part
-        if (!u.display_name.empty()) v.display_name = u.display_name;
-        if (v.present) ops.close(v, t, "parted");
-      }
-    } else if (e.type == "CHAT") {
-      Viewer& v = ops.rec.get(u.id);
-      if (v.present) {
-        if (!u.display_name.empty()) v.display_name = u.display_name;
-        v.last_seen_at = std::max(v.last_seen_at, t);
-      } else if (v.last_part_ts <= t) {
-        // Joins are lossy: chatting proves presence.
-        if (!u.display_name.empty()) v.display_name = u.display_name;
-        v.present = true;
-        v.joined_at = t;
-        v.last_seen_at = std::max(v.last_seen_at, t);
-      }
-      // else: the user parted after this message was sent; nothing to do.
-    } else if (e.type == "NAME_CHANGE") {
-      // user.displayName is the sanitised name actually applied (newName is raw input).
-      Viewer& v = ops.rec.get(u.id);
-      if (!u.display_name.empty()) v.display_name = u.display_name;
-      v.last_seen_at = std::max(v.last_seen_at, t);
-    }
-  }
+  if (!apply_stream(kind.stream, e, t, ops)) return ch;  // a duplicate or late stream event
+  if (kind.presence != PresenceEffect::none && e.user && !e.user->is_bot && !e.user->id.empty())
+    apply_viewer(kind.presence, *e.user, t, ops);
 
   ops.update_peak();
   ops.rec.finish(ch);

@@ -1,6 +1,6 @@
-// Stream state and viewer presence, driven by Owncast events. Pure logic: no I/O, no clock,
-// no locking (the owner serialises calls). Every mutating call returns what changed so the
-// caller can persist exactly that.
+// Stream state and viewer presence, driven by Owncast events (each type's effect comes from the
+// table in event_kinds.h). Pure logic: no I/O, no clock, no locking (the owner serialises
+// calls). Every mutating call returns what changed so the caller can persist exactly that.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -64,6 +64,7 @@ Result<std::vector<ConnectedClient>> parse_clients(std::string_view body);
 struct Changes {
   std::vector<Viewer> viewers;           // viewers whose state changed (upsert these)
   std::vector<ViewerSession> closed;     // sessions that ended
+  std::vector<Viewer> joined;            // viewers who became present (also in `viewers`)
   std::optional<StreamSession> stream;   // stream session that changed (upsert)
   // A previous session ended implicitly (STREAM_STARTED with a new id while another session was
   // still live, i.e. its STREAM_STOPPED was lost): upsert it too, before `stream`.

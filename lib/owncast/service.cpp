@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -13,7 +14,9 @@
 #include "core/json_limits.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "owncast/bus_events.h"
 #include "owncast/event.h"
+#include "owncast/event_kinds.h"
 #include "owncast/event_page.h"
 
 namespace wm::owncast {
@@ -37,12 +40,6 @@ std::string stored_event(const Event& e, int64_t received_ns, std::string_view r
   out += '\n';
   out.append(raw);
   return out;
-}
-
-// Presence only cares about these; other types skip the state machine.
-bool affects_presence(const std::string& type) {
-  return type == "CHAT" || type == "USER_JOINED" || type == "USER_PARTED" || type == "NAME_CHANGE" ||
-         type == "STREAM_STARTED" || type == "STREAM_STOPPED" || type == "STREAM_TITLE_UPDATED";
 }
 
 std::string stream_key(const StreamSession& s) {
@@ -198,11 +195,19 @@ struct Service::Impl {
   // Writes items [first, last) of a batch in one transaction. Presence is computed on a copy
   // that replaces the committed one only after the commit, so a retried transaction never
   // applies twice.
-  Status commit_range(std::vector<Item>& batch, size_t first, size_t last, bool& started) {
+  // Bus events of one change set (only when someone listens), then the changes to persist.
+  void add_changes(Pending& pending, Changes&& c, StreamEffect effect, std::vector<events::Draft>& drafts) const {
+    if (opts.publish) append_drafts(c, effect, drafts);
+    pending.add(std::move(c));
+  }
+
+  Status commit_range(std::vector<Item>& batch, size_t first, size_t last, bool& started,
+                      std::vector<events::Draft>& published) {
     Presence next;
     uint64_t seq_start = seq;
     size_t dups = 0;
     bool range_started = false;
+    std::vector<events::Draft> drafts;
     auto st = store.update([&](store::WriteTxn& txn) -> Status {
       {
         std::lock_guard<std::mutex> lock(smu);
@@ -211,11 +216,12 @@ struct Service::Impl {
       seq = seq_start;
       dups = 0;
       range_started = false;
+      drafts.clear();
       Pending pending;
       for (size_t i = first; i < last; ++i) {
         Item& item = batch[i];
         if (item.kind == Item::clients) {
-          pending.add(next.reconcile(item.list, item.received_ns));
+          add_changes(pending, next.reconcile(item.list, item.received_ns), StreamEffect::none, drafts);
           continue;
         }
         const Event& e = item.ev;
@@ -235,9 +241,11 @@ struct Service::Impl {
         if (auto s = txn.put(t_by_type, e.type + '\0' + key, ""); !s) return s;
         if (dedupe)
           if (auto s = txn.put(t_dedupe, dk, key); !s) return s;
-        if (!affects_presence(e.type)) continue;
-        pending.add(next.apply(e, item.received_ns));
-        if (e.type == "STREAM_STARTED") range_started = true;
+        if (opts.publish) append_follow(e, item.received_ns, drafts);
+        const EventKindInfo& kind = kind_info(e.type);
+        if (kind.presence == PresenceEffect::none && kind.stream == StreamEffect::none) continue;
+        add_changes(pending, next.apply(e, item.received_ns), kind.stream, drafts);
+        if (kind.stream == StreamEffect::started) range_started = true;
       }
       return persist(txn, pending);
     });
@@ -251,6 +259,7 @@ struct Service::Impl {
     }
     if (dups) dup_total->inc(dups);
     started |= range_started;
+    std::move(drafts.begin(), drafts.end(), std::back_inserter(published));
     return st;
   }
 
@@ -258,8 +267,8 @@ struct Service::Impl {
   // to single items, so one item the store refuses loses only itself, never its batch. Failed
   // items' tickets are added to `failed_tickets`.
   void commit_isolating(std::vector<Item>& batch, size_t first, size_t last, bool& started,
-                        std::vector<uint64_t>& failed_tickets) {
-    auto st = commit_range(batch, first, last, started);
+                        std::vector<uint64_t>& failed_tickets, std::vector<events::Draft>& published) {
+    auto st = commit_range(batch, first, last, started, published);
     if (st) return;
     if (last - first == 1) {
       const Item& item = batch[first];
@@ -268,14 +277,15 @@ struct Service::Impl {
       return;
     }
     const size_t mid = first + (last - first) / 2;
-    commit_isolating(batch, first, mid, started, failed_tickets);
-    commit_isolating(batch, mid, last, started, failed_tickets);
+    commit_isolating(batch, first, mid, started, failed_tickets, published);
+    commit_isolating(batch, mid, last, started, failed_tickets, published);
   }
 
   void write_batch(std::vector<Item>& batch) {
     bool started = false;
     std::vector<uint64_t> failed_tickets;
-    commit_isolating(batch, 0, batch.size(), started, failed_tickets);
+    std::vector<events::Draft> published;
+    commit_isolating(batch, 0, batch.size(), started, failed_tickets, published);
     if (!failed_tickets.empty())
       log::error("webhook batch: events not stored", {{"events", std::to_string(failed_tickets.size())},
                                                       {"batch", std::to_string(batch.size())}});
@@ -288,24 +298,29 @@ struct Service::Impl {
       while (failed.size() > 1024) failed.erase(failed.begin());  // waiters time out long before
     }
     ackcv.notify_all();
+    if (!published.empty()) opts.publish(std::move(published));  // after the acks: never delays them
     if (started && stream_started_cb) stream_started_cb();
   }
 
   void expire_tick() {
     Presence next;
+    std::vector<events::Draft> drafts;
     auto st = store.update([&](store::WriteTxn& txn) -> Status {
       {
         std::lock_guard<std::mutex> lock(smu);
         next = presence;
       }
+      drafts.clear();
       Pending pending;
-      pending.add(next.expire(opts.clock()));
+      add_changes(pending, next.expire(opts.clock()), StreamEffect::none, drafts);
       return persist(txn, pending);
     });
-    if (st) {
+    if (!st) return;
+    {
       std::lock_guard<std::mutex> lock(smu);
       presence = std::move(next);
     }
+    if (!drafts.empty()) opts.publish(std::move(drafts));
   }
 
   void run_writer() {

@@ -18,6 +18,7 @@
 #include "core/config.h"
 #include "core/metrics.h"
 #include "core/result.h"
+#include "events/events.h"
 #include "owncast/event.h"
 #include "owncast/presence.h"
 #include "store/store.h"
@@ -34,6 +35,12 @@ struct ServiceOptions {
   std::string secret;              // HMAC secret for owncast-signature (may be empty)
   int64_t expire_every_ns = 30LL * 1000000000;
   std::function<int64_t()> clock;  // wall clock in ns (tests inject); default timeutil::now_ns
+  // The domain events the writer committed, handed over after each commit (on the writer
+  // thread, after durable-ack waiters were released), in order: follow_received, stream_started,
+  // stream_stopped, viewer_joined, viewer_left (also from reconciles and idle expiry). A
+  // duplicate delivery publishes nothing. Must not block: the app hands them to the event bus
+  // (events::Bus::publish_all). Empty: nothing is collected.
+  std::function<void(std::vector<events::Draft>)> publish;
   // Test hook: an error makes the store write of that event fail (as LMDB would, e.g.
   // MDB_BAD_VALSIZE), to prove one failing event never takes its batch with it.
   std::function<Status(const Event&)> fail_store_for_test;

@@ -144,6 +144,11 @@ bool TipService::finish(TipRecord r, TipStatus status, const std::string& code, 
   if (status == TipStatus::expired || status == TipStatus::cancelled) wallet_rate_.release(done->id);  // not counted
   log::info("tip settled", {{"tip", done->id}, {"status", std::string(to_string(status))}, {"code", code}});
   if (status == TipStatus::completed && crash_here("completed", done->id)) return false;
+  if (status != TipStatus::completed && opts_.on_final) {
+    TipRecord pub = *done;
+    clear_secrets(pub);
+    opts_.on_final(pub);
+  }
   settle(*done);
   return false;
 }

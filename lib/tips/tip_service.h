@@ -105,6 +105,10 @@ struct TipServiceOptions {
   std::string crash_after;
   // Called for each completed tip (secrets cleared) after its grants were released.
   std::function<void(const TipRecord&)> on_completed;
+  // Called once a final status other than completed (denied, failed, expired, cancelled) is
+  // committed, with secrets cleared, before the grants are released. A crash in between loses
+  // the call (nothing is retried: no money moved).
+  std::function<void(const TipRecord&)> on_final;
 };
 
 // What the viewer pays on top of the tip, from the quote. Same asset on both sides: fee =

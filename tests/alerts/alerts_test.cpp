@@ -33,7 +33,7 @@ std::string overlay_key(RunningApp& app) {
 }
 
 uint64_t publish(RunningApp& app, events::Type type, events::Body body) {
-  auto e = app.app().bus()->publish(type, std::move(body));
+  auto e = app.app().bus().publish(type, std::move(body));
   REQUIRE(e);
   return e->seq;
 }
@@ -117,7 +117,7 @@ TEST_CASE("alerts: completed tips stream live; Last-Event-ID replays what was mi
   CHECK(c.count("\"id\":\"a\"") == 0);  // the client had it
   const uint64_t s4 = publish(app, events::Type::tip_completed, tip("d", 400));
   REQUIRE(c.wait_contains("\"id\":\"d\""));
-  app.app().bus()->drain(2000);
+  app.app().bus().drain(2000);
   // Give late duplicates a chance to show: wait for a later event, then count.
   const uint64_t s5 = publish(app, events::Type::tip_completed, tip("e", 500));
   REQUIRE(c.wait_contains("id: " + std::to_string(s5)));
