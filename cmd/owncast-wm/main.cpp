@@ -10,6 +10,7 @@
 #include "app/app.h"
 #include "app/commands.h"
 #include "app/connect_command.h"
+#include "app/verify_webhook_command.h"
 #include "core/config.h"
 #include "core/log.h"
 
@@ -33,6 +34,8 @@ void usage(FILE* out) {
                "  owncast-wm connect --owncast-url URL [--password-stdin] [serve flags]\n"
                "                               registers the webhook, External Action and access token\n"
                "                               in Owncast (asks for Owncast's admin password once)\n"
+               "  owncast-wm verify-webhook --secret S --id ID --timestamp T --signature SIG --body FILE\n"
+               "                               checks an outgoing webhook's signature (exit 0 valid, 1 invalid)\n"
                "  owncast-wm --help            this help\n\n"
                "Flags (flag > environment > --config file > default):\n%s",
                kVersion, wm::config_help().c_str());
@@ -115,6 +118,7 @@ int main(int argc, char** argv) {
   if (cmd == "sign-request") return wm::app::cmd_sign_request(args);
   if (cmd == "wallet") return wm::app::cmd_wallet(args);
   if (cmd == "connect") return wm::app::cmd_connect(args);
+  if (cmd == "verify-webhook") return wm::app::cmd_verify_webhook(args);
   for (const auto& a : args)
     if (a == "--help" || a == "-h") {
       usage(stdout);

@@ -12,6 +12,7 @@
 #include "app/tier_routes.h"
 #include "app/tip_routes.h"
 #include "app/viewer_routes.h"
+#include "app/webhook_out_routes.h"
 #include "app/widget_config_routes.h"
 #include "app/widget_routes.h"
 
@@ -39,6 +40,7 @@
 #include "tips/tiers.h"
 #include "tips/tip_service.h"
 #include "tips/viewer_sessions.h"
+#include "webhooks/service.h"
 
 namespace wm::app {
 
@@ -69,6 +71,8 @@ struct App::Impl {
   std::string hook_url;                       // that listener's base URL, known after bind()
   std::vector<std::string> tokens;
   std::string setup_token;  // one-time first-run link (printed by main), empty when a password is set
+  std::unique_ptr<webhooks::Webhooks> hooks;  // outgoing webhooks: a durable bus subscriber
+  std::vector<webhooks::Listener> own;        // our listen addresses (guarded by live_mu)
 
   // What the admin page can change at run time, rebuilt by reconfigure().
   std::mutex reconf_mu;  // one reconfigure at a time
@@ -429,6 +433,18 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   register_admin_routes(*d->server, ac);
   register_widget_config_routes(*d->server, {[raw] { return raw->current(); }, tiers.wallet_currency});
   if (auto s = d->start_alerts(*d->server, config); !s) return s.error();
+
+  webhooks::Options wo;
+  wo.render = webhook_render(*d->store, [raw] { return raw->current(); }, [raw] { return raw->service->stream_state().title; });
+  wo.own = [raw] {
+    std::lock_guard<std::mutex> lock(raw->live_mu);
+    return raw->own;
+  };
+  wo.sender = webhooks::make_curl_sender(wo.own);
+  d->hooks = std::make_unique<webhooks::Webhooks>(*d->store, std::move(wo));
+  if (auto s = d->hooks->start(); !s) return s.error();
+  if (auto s = d->bus->subscribe(d->hooks->subscription()); !s) return s.error();
+  register_webhook_out_routes(*d->server, [raw] { return raw->hooks.get(); }, d->server->options().api_max_body);
   return std::unique_ptr<App>(new App(std::move(d)));
 }
 
@@ -470,14 +486,18 @@ Result<int> App::bind() {
   auto port = impl_->server->bind(impl_->base.listen_host, impl_->base.listen_port);
   if (!port) return port;
   std::string hook_url;
+  int hook_port = 0;
   if (impl_->hook_server) {
     auto hook = impl_->hook_server->bind(impl_->base.webhook_listen_host, impl_->base.webhook_listen_port);
     if (!hook) return hook.error();
     hook_url = default_public_url(impl_->base.webhook_listen_host, *hook);
+    hook_port = *hook;
   }
   // With --listen ...:0 the real port is known only now.
   std::lock_guard<std::mutex> lock(impl_->live_mu);
   impl_->hook_url = hook_url;
+  impl_->own = {{impl_->base.listen_host, *port}};
+  if (impl_->hook_server) impl_->own.push_back({impl_->base.webhook_listen_host, hook_port});
   if (!impl_->base.pinned.count("public-url")) {
     impl_->public_url = default_public_url(impl_->base.listen_host, *port);
     impl_->cfg.public_url = impl_->public_url;
@@ -544,6 +564,7 @@ void App::shutdown() {
   // The server has stopped, so no request holds the tip stack any more: it goes before the store.
   tips.reset();
   outbox.reset();
+  impl_->hooks->stop();  // pending deliveries stay in LMDB for the next start
   impl_->service->stop();  // writes everything still queued (its events are journaled)
   impl_->bus.reset();      // the service's writer, its last publisher, has stopped
   impl_->store.reset();    // closes LMDB and releases the data-dir lock
