@@ -4,11 +4,12 @@ import { api, setCsrf, setUnauthorizedHandler } from './api.js';
 import { $, busy, fieldError, showError, toast } from './dom.js';
 import * as dashboard from './dashboard.js';
 import * as tipsView from './tips.js';
+import * as webhooksView from './webhooks.js';
 import * as setup from './setup.js';
 import * as alertsView from './alerts.js';
 
 const SESSION = '/plugins/wm/admin/session';
-const views = { dashboard, tips: tipsView, alerts: alertsView, setup };
+const views = { dashboard, tips: tipsView, alerts: alertsView, webhooks: webhooksView, setup };
 let current = null;      // name of the visible view
 let setupToken = null;   // one-time token from #setup=..., in memory only
 let inApp = false;
@@ -182,7 +183,7 @@ async function enterApp(defaultRoute) {
 }
 
 function parseRoute(hash) {
-  const m = /^#\/(dashboard|tips|alerts|setup)$/.exec(hash || '');
+  const m = /^#\/(dashboard|tips|alerts|webhooks|setup)$/.exec(hash || '');
   return m ? m[1] : null;
 }
 
