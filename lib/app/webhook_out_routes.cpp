@@ -13,8 +13,8 @@ using http::Request;
 using http::Response;
 
 constexpr const char* kBase = "/plugins/wm/api/webhooks";
-constexpr const char* kId = "/(wh_[A-Za-z0-9_-]{1,40})";
-constexpr const char* kDelivery = "/(msg_[A-Za-z0-9_-]{1,60})";
+constexpr const char* kId = "/([A-Za-z0-9_-]{1,64})";
+constexpr const char* kDelivery = "/([A-Za-z0-9_-]{1,64})";
 
 void fail(Response& res, const Error& e) {
   const int status = e.code == "not_found"  ? 404
