@@ -53,7 +53,8 @@ const tid = (id) => page.locator(`[data-testid="${id}"]`);
 test('add an endpoint, send a test event, see it in the log, redeliver', async () => {
   await tid('nav-webhooks').click();
   await tid('view-webhooks').waitFor();
-  assert.equal(await tid('wh-empty').isVisible(), true);
+  // The list arrives after the view opens: wait for it to say it is empty.
+  await tid('wh-empty').waitFor({ state: 'visible', timeout: 10000 });
 
   // A refused address is explained at the URL field.
   await tid('wh-url').fill('http://169.254.169.254/latest');
