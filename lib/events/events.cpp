@@ -57,9 +57,17 @@ Result<Body> body_from(Type type, const nlohmann::json& d) {
     case Type::tip_completed:
     case Type::tip_failed:
     case Type::tip_denied: {
-      Tip t{str(d, "tipId"), {}, str(d, "displayName"), d.value("anonymous", false), str(d, "message"),
-            str(d, "tier"), str(d, "streamId"), str(d, "senderHash"), str(d, "errorCode"),
-            str(d, "widgetStream")};
+      // Member by member: GCC 12 at -O2 reports the aggregate form's empty Amount as maybe-uninitialized.
+      Tip t;
+      t.tip_id = str(d, "tipId");
+      t.display_name = str(d, "displayName");
+      t.anonymous = d.value("anonymous", false);
+      t.message = str(d, "message");
+      t.tier = str(d, "tier");
+      t.stream_id = str(d, "streamId");
+      t.sender_hash = str(d, "senderHash");
+      t.error_code = str(d, "errorCode");
+      t.widget_stream = str(d, "widgetStream");
       if (d.contains("amount")) {
         auto a = openpayments::parse_amount(d["amount"]);
         if (!a) return Error{"invalid_event", "journaled tip event has an invalid amount"};
