@@ -9,6 +9,7 @@ void register_admin_routes(http::Server& server, const AdminContext& ctx) {
   register_connect_routes(server, ctx);
   register_export_routes(server, ctx);
   register_leaderboard_routes(server, ctx);
+  register_web_monetization_routes(server, ctx);
 }
 
 }  // namespace wm::app

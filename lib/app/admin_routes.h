@@ -63,5 +63,6 @@ void register_setup_routes(http::Server& server, const AdminContext& ctx);      
 void register_connect_routes(http::Server& server, const AdminContext& ctx);      // connect_routes.cpp
 void register_export_routes(http::Server& server, const AdminContext& ctx);       // export_routes.cpp
 void register_leaderboard_routes(http::Server& server, const AdminContext& ctx);  // leaderboard_routes.cpp
+void register_web_monetization_routes(http::Server& server, const AdminContext& ctx);  // web_monetization_routes.cpp
 
 }  // namespace wm::app

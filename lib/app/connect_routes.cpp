@@ -1,7 +1,9 @@
 // Owncast from the admin page: test a URL + access token, or connect with Owncast's admin password.
 #include "app/admin_routes.h"
 #include "app/route_support.h"
+#include "app/web_monetization_routes.h"
 #include "core/log.h"
+#include "openpayments/client.h"
 #include "owncast/admin_api.h"
 
 namespace wm::app {
@@ -16,6 +18,7 @@ using http::Response;
 struct OwncastInput {
   std::string url;     // as sent; "": the configured one
   std::string secret;  // access token (test) or Owncast's admin password (connect)
+  bool web_monetization = false;  // connect: also add the Web Monetization snippet to Owncast's page
 };
 
 void test_owncast(const AdminContext& ctx, OwncastInput in, Response& res) {
@@ -70,7 +73,13 @@ void connect(const AdminContext& ctx, OwncastInput in, Response& res) {
     if (auto st = ctx.reconfigure(); !st) return error_reply(res, 500, st.error());
   }
   log::info("connected to Owncast", {{"owncast", in.url}, {"webhook_id", std::to_string(r->webhook_id)}});
-  http::json_reply(res, 200, connect_json(*r));
+  json out = connect_json(*r);
+  if (in.web_monetization) {  // connected either way: a failure here is reported, not fatal
+    auto w = apply_web_monetization(in.url, in.secret, true, openpayments::wallet_address_url(c.wallet_address));
+    out["webMonetization"] = w ? json{{"enabled", w->enabled}, {"changed", w->changed}}
+                               : json{{"enabled", false}, {"error", {{"code", w.error().code}, {"message", w.error().message}}}};
+  }
+  http::json_reply(res, 200, out);
 }
 
 }  // namespace
@@ -83,7 +92,9 @@ void register_connect_routes(http::Server& server, const AdminContext& ctx) {
   });
   server.post("/plugins/wm/api/owncast/connect", Access::admin, [ctx, max_body](const Request& req, Response& res) {
     auto body = http::json_body(req, res, max_body);
-    if (body) connect(ctx, {str(*body, "url"), str(*body, "adminPassword")}, res);
+    if (body)
+      connect(ctx, {str(*body, "url"), str(*body, "adminPassword"), body->value("webMonetization", json(false)) == json(true)},
+              res);
   });
 }
 

@@ -10,6 +10,7 @@
 #include "core/json_limits.h"
 #include "core/yaml.h"
 #include "owncast/api_client.h"
+#include "owncast/web_monetization.h"
 
 namespace wm::owncast {
 
@@ -300,6 +301,47 @@ Result<ConnectReport> connect(const std::string& base_url, const std::string& ad
     report.token_created = true;
   }
   return report;
+}
+
+namespace {
+
+Result<std::string> read_custom_js(const Conn& conn) {
+  auto r = conn.get("/customjavascript");
+  if (!r) return r.error();
+  if (r->status == 404) return std::string();  // older Owncast without custom scripting: nothing there
+  if (r->status != 200)
+    return Error{"owncast_error", "Owncast could not show its custom JavaScript: " + owncast_message(*r) + " (HTTP " +
+                                      std::to_string(r->status) + ")"};
+  return r->body;
+}
+
+}  // namespace
+
+Result<bool> web_monetization_enabled(const std::string& base_url, int timeout_s) {
+  auto base = normalise_url(base_url, "the Owncast URL");
+  if (!base) return base.error();
+  auto js = read_custom_js(Conn(*base, "", timeout_s));
+  if (!js) return js.error();
+  return has_monetization(*js);
+}
+
+Result<MonetizationChange> set_web_monetization(const std::string& base_url, const std::string& admin_password,
+                                                const std::string& snippet, int timeout_s) {
+  auto base = normalise_url(base_url, "the Owncast URL");
+  if (!base) return base.error();
+  Conn admin(*base, "Basic " + crypto::base64("admin:" + admin_password), timeout_s);
+  // The password first: a wrong one changes nothing and is said so even when no write is needed.
+  if (auto config = admin_call(admin, "/api/admin/serverconfig", nullptr, "read its server config"); !config)
+    return config.error();
+  auto js = read_custom_js(admin);
+  if (!js) return js.error();
+  std::string next = snippet.empty() ? without_monetization(*js) : with_monetization(*js, snippet);
+  MonetizationChange out{!snippet.empty(), next != *js};
+  if (!out.changed) return out;
+  json body = {{"value", next}};
+  if (auto w = admin_call(admin, "/api/admin/config/customjavascript", &body, "save its custom JavaScript"); !w)
+    return w.error();
+  return out;
 }
 
 Result<ConnectPlan> plan_from_plugin_yml(const std::string& public_url, const std::string& webhook_token) {

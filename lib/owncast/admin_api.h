@@ -66,6 +66,22 @@ struct ConnectReport {
 Result<ConnectReport> connect(const std::string& base_url, const std::string& admin_password,
                               const ConnectPlan& plan, int timeout_s = 10);
 
+struct MonetizationChange {
+  bool enabled = false;  // our Web Monetization snippet is in Owncast's custom JavaScript now
+  bool changed = false;  // false: it already was as asked (no write)
+};
+
+// Web Monetization on Owncast's page (web_monetization.h): checks the admin password (GET
+// /api/admin/serverconfig), reads the custom JavaScript (GET /customjavascript), merges `snippet`
+// into it (non-empty) or removes ours (empty), and writes it back (POST
+// /api/admin/config/customjavascript {"value"}) only when the text changes. The streamer's own
+// code around our marked block is kept byte for byte. Errors as connect().
+Result<MonetizationChange> set_web_monetization(const std::string& base_url, const std::string& admin_password,
+                                                const std::string& snippet, int timeout_s = 10);
+// Whether Owncast's custom JavaScript holds our snippet (public GET /customjavascript).
+// Errors: invalid_url, owncast_unreachable, owncast_error.
+Result<bool> web_monetization_enabled(const std::string& base_url, int timeout_s = 5);
+
 // Builds the plan from the embedded plugin.yml for a sidecar reachable at public_url with
 // webhook_token (existing_token stays empty). Errors: invalid_url, invalid_plugin_yml.
 Result<ConnectPlan> plan_from_plugin_yml(const std::string& public_url, const std::string& webhook_token);

@@ -322,6 +322,31 @@ test('setup step 3: Owncast test, connect (webhook registered once), manual step
   }
   assert.equal(await tid('step-owncast').getAttribute('data-done'), 'true');
 
+  // Web Monetization: off, then on with the Owncast admin password; the streamer's own custom
+  // JavaScript is kept, and the snippet really adds the monetization link to a page.
+  oc.state.customJs = "console.log('mine');\n";
+  await page.reload();
+  await tid('view-setup').waitFor();
+  await until(async () => (await textOf('wmon-status')) === 'Off.', 'Web Monetization off');
+  await tid('wmon-toggle').click();
+  assert.match(await textOf('wmon-error'), /admin password/);
+  await tid('wmon-password').fill(oc.adminPassword);
+  await tid('wmon-toggle').click();
+  await until(async () => (await textOf('wmon-status')).startsWith('On:'), 'Web Monetization on');
+  assert.ok(oc.state.customJs.startsWith("console.log('mine');\n"), oc.state.customJs);
+  const probe = await context.newPage();
+  await probe.setContent('<!doctype html><html><head></head><body></body></html>');
+  await probe.addScriptTag({ content: oc.state.customJs });
+  await probe.addScriptTag({ content: oc.state.customJs });  // twice: still one link
+  assert.deepEqual(await probe.evaluate(() => [...document.querySelectorAll('link[rel="monetization"]')].map((l) => l.href)),
+    [`${sb.base}/streamer`]);
+  await probe.close();
+  assert.equal(await tid('wmon-toggle').innerText(), 'Turn off');
+  await tid('wmon-password').fill(oc.adminPassword);
+  await tid('wmon-toggle').click();
+  await until(async () => (await textOf('wmon-status')) === 'Off.', 'Web Monetization off again');
+  assert.equal(oc.state.customJs, "console.log('mine');\n");
+
   // Manual steps: the same webhook URL, the events from plugin.yml, the External Action URL.
   await tid('oc-manual-toggle').click();
   await until(async () => (await textOf('manual-webhook')) === webhookUrl, 'the manual webhook URL');

@@ -7,6 +7,7 @@
 //                     GET  /api/admin/accesstokens        POST /api/admin/accesstokens/create {name,scopes}
 //                     POST /api/admin/accesstokens/delete {token}
 //                     GET  /api/admin/serverconfig        POST /api/admin/config/externalactions {value:[...]}
+//                     POST /api/admin/config/customjavascript {value}  (public: GET /customjavascript)
 //   integration       POST /api/integrations/chat/system, /chat/system/client/N, /chat/action  CAN_SEND_SYSTEM_MESSAGES
 //   (Bearer, one      POST /api/integrations/chat/send                                       CAN_SEND_MESSAGES
 //   scope each)       GET  /api/integrations/clients, /api/integrations/status               HAS_ADMIN_ACCESS
@@ -38,6 +39,7 @@ export async function startFakeOwncast({ adminPassword = 'owncast-admin-password
     nextHookId: 1,
     tokens: [],       // {accessToken, displayName, scopes, createdAt}
     actions: [],
+    customJs: '',
     clients: [],
     messages: [],     // {kind, body, sender, clientId}
     calls: [],        // {method, path, body, authorization, status}
@@ -59,6 +61,8 @@ export async function startFakeOwncast({ adminPassword = 'owncast-admin-password
     if (m === 'GET' && p === '/api/config') {
       return json(200, { name: 'Fake Owncast', version: `Owncast v${version}-linux-64bit (fake)`, externalActions: state.actions });
     }
+
+    if (m === 'GET' && p === '/customjavascript') return { status: 200, type: 'text/javascript', body: state.customJs };
 
     if (p.startsWith('/api/admin/')) {
       const auth = req.headers.authorization || '';
@@ -105,6 +109,11 @@ export async function startFakeOwncast({ adminPassword = 'owncast-admin-password
           webServerPort: 8080, rtmpServerPort: 1935, yp: { enabled: false },
           externalActions: state.actions, federation: { enabled: false },
         });
+      }
+      if (m === 'POST' && p === '/api/admin/config/customjavascript') {
+        if (typeof b.value !== 'string') return simple(false, 'unable to update custom javascript with provided values');
+        state.customJs = b.value;
+        return simple(true, 'custom javascript updated');
       }
       if (m === 'POST' && p === '/api/admin/config/externalactions') {
         if (!Array.isArray(b.value)) return simple(false, 'unable to update external actions with provided values');

@@ -81,6 +81,7 @@ struct FakeOwncast::State {
   std::vector<StoredHook> hooks;
   std::vector<StoredToken> tokens;
   json actions = json::array();
+  std::string custom_js;
   json clients = json::array();
   std::vector<Message> messages;
   std::vector<Call> calls;
@@ -158,6 +159,16 @@ void FakeOwncast::set_external_actions(json actions) {
 void FakeOwncast::set_clients(json clients) {
   std::lock_guard<std::mutex> lock(mu_);
   state_->clients = std::move(clients);
+}
+
+void FakeOwncast::set_custom_javascript(std::string js) {
+  std::lock_guard<std::mutex> lock(mu_);
+  state_->custom_js = std::move(js);
+}
+
+std::string FakeOwncast::custom_javascript() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return state_->custom_js;
 }
 
 void FakeOwncast::set_online(bool online) {
@@ -259,6 +270,12 @@ void FakeOwncast::handle(const httplib::Request& req, httplib::Response& res) {
                         {"externalActions", s.actions},
                         {"maxSocketPayloadSize", 2048}});
 
+    if (m == "GET" && p == "/customjavascript") {
+      res.status = 200;
+      res.set_content(s.custom_js, "text/javascript");
+      return;
+    }
+
     // Admin API: HTTP Basic admin:<password>.
     if (p.rfind("/api/admin/", 0) == 0) {
       std::string auth = req.get_header_value("Authorization");
@@ -334,6 +351,13 @@ void FakeOwncast::handle(const httplib::Request& req, httplib::Response& res) {
                           {"yp", {{"enabled", false}}},
                           {"externalActions", s.actions},
                           {"federation", {{"enabled", false}}}});
+      if (m == "POST" && p == "/api/admin/config/customjavascript") {
+        if (!body.contains("value") || !body["value"].is_string())
+          return simple(res, false, "unable to update custom javascript with provided values");
+        s.custom_js = body["value"].get<std::string>();
+        ++s.changes;
+        return simple(res, true, "custom javascript updated");
+      }
       if (m == "POST" && p == "/api/admin/config/externalactions") {
         if (!body.contains("value") || !body["value"].is_array())
           return simple(res, false, "unable to update external actions with provided values");

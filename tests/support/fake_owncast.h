@@ -9,6 +9,7 @@
 //                     POST /api/admin/accesstokens/delete {token}
 //                     GET  /api/admin/serverconfig (externalActions among other keys)
 //                     POST /api/admin/config/externalactions {value:[...]}  (replaces the whole list)
+//                     POST /api/admin/config/customjavascript {value:string}; public GET /customjavascript
 //   integration       POST /api/integrations/chat/system          CAN_SEND_SYSTEM_MESSAGES
 //   (Bearer token,    POST /api/integrations/chat/system/client/N CAN_SEND_SYSTEM_MESSAGES
 //   one scope each)   POST /api/integrations/chat/action          CAN_SEND_SYSTEM_MESSAGES
@@ -90,6 +91,7 @@ class FakeOwncast {
   void set_external_actions(nlohmann::json actions);  // an array of action objects
   void set_clients(nlohmann::json clients);           // body of GET /api/integrations/clients (default [])
   void set_online(bool online);
+  void set_custom_javascript(std::string js);  // what GET /customjavascript serves
 
   // The next `times` requests for exactly `method` + `path` are answered with `reply` instead of
   // the normal handling (no auth check, no state change); they are still recorded.
@@ -106,6 +108,7 @@ class FakeOwncast {
   std::vector<Webhook> webhooks() const;
   std::vector<AccessToken> tokens() const;
   nlohmann::json external_actions() const;
+  std::string custom_javascript() const;
   std::vector<Message> messages() const;
   std::vector<std::string> system_messages() const;  // bodies of POST /api/integrations/chat/system
 

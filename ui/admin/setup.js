@@ -1,6 +1,7 @@
 // Guided setup: 1) receiving wallet address, 2) client key, 3) Owncast, 4) tip settings.
 // Settings come from GET /plugins/wm/api/settings; pinned ones (flag, env, config file) are
 // read-only with a note naming their source.
+import * as monetization from './monetization.js';
 import { api } from './api.js';
 import { $, el, busy, fieldError, showError, toast, copyText, decodeEntities, formatDateTime, minorToDecimal } from './dom.js';
 
@@ -391,8 +392,12 @@ function connectSummary(r) {
         : `Access token "${r.accessToken.name}" reused.`),
       el('li', { dataset: { testid: 'oc-result-action' } }, r.externalAction.created
         ? 'Tip button added to Owncast (External Actions).'
-        : r.externalAction.updated ? 'Tip button in Owncast updated.' : 'Tip button was already in Owncast.')));
+        : r.externalAction.updated ? 'Tip button in Owncast updated.' : 'Tip button was already in Owncast.'),
+      r.webMonetization ? el('li', { dataset: { testid: 'oc-result-wm' } }, r.webMonetization.error
+        ? `Web Monetization was not turned on: ${r.webMonetization.error.message}`
+        : 'Web Monetization is on for Owncast\'s page.') : ''));
   box.hidden = false;
+  if (r.webMonetization) monetization.refresh();
 }
 
 async function onConnect(e) {
@@ -415,7 +420,8 @@ async function onConnect(e) {
   }
   await busy(e.submitter || $('oc-connect-form').querySelector('button[type=submit]'), async () => {
     try {
-      connected = await api.post('/plugins/wm/api/owncast/connect', { url, adminPassword: pw.value });
+      connected = await api.post('/plugins/wm/api/owncast/connect',
+        { url, adminPassword: pw.value, webMonetization: $('oc-wm').checked });
       pw.value = '';
       connectSummary(connected);
       ownStatus = null;
@@ -844,6 +850,7 @@ export async function enter() {
   loadTheme();
   runPreview();
   if ($('oc-manual').open) loadManual();
+  monetization.enter();
   document.getElementById('setup-title').focus({ preventScroll: true });
 }
 
