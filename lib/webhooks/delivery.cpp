@@ -21,18 +21,27 @@ bool is_success(const SendResult& r) { return r.error.empty() && r.status >= 200
 
 }  // namespace
 
+// Endpoints take turns (round robin after the last one served), so an endpoint with a backlog
+// of due retries cannot keep every free worker while another endpoint waits.
 std::optional<std::string> Webhooks::Impl::pick(int64_t at, int64_t& next_due) {
   next_due = INT64_MAX;
-  for (const auto& [k, p] : outbox) {
-    if (inflight.count(k)) continue;
-    auto ep = endpoints.find(p.endpoint);
-    if (ep == endpoints.end() || !ep->second.enabled) continue;
-    if (ep_inflight[p.endpoint] >= opts.per_endpoint) continue;
-    if (p.next_ns > at) {
-      next_due = std::min(next_due, p.next_ns);
-      continue;
+  if (endpoints.empty()) return std::nullopt;
+  auto start = endpoints.upper_bound(last_served);
+  for (size_t n = 0; n < endpoints.size(); ++n, ++start) {
+    if (start == endpoints.end()) start = endpoints.begin();
+    const auto& [id, ep] = *start;
+    if (!ep.enabled || ep_inflight[id] >= opts.per_endpoint) continue;
+    const std::string prefix = id + "/";
+    for (auto it = outbox.lower_bound(prefix); it != outbox.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+         ++it) {
+      if (inflight.count(it->first)) continue;
+      if (it->second.next_ns > at) {
+        next_due = std::min(next_due, it->second.next_ns);
+        continue;
+      }
+      last_served = id;
+      return it->first;
     }
-    return k;
   }
   return std::nullopt;
 }

@@ -31,6 +31,7 @@ struct Webhooks::Impl {
   std::map<std::string, Pending> outbox;  // key "<endpoint>/<msg>"
   std::set<std::string> inflight;
   std::map<std::string, size_t> ep_inflight;
+  std::string last_served;  // endpoint id of the last pick (turns go round, see pick())
   bool quit = false, started = false;
   std::vector<std::thread> threads;
   uint64_t log_seq = 0;
