@@ -23,6 +23,9 @@ constexpr std::array<TypeInfo, kTypeCount> kTypes = {{
     {Type::viewer_joined, "viewer.joined", false},
     {Type::viewer_left, "viewer.left", false},
     {Type::test, "test", false},
+    {Type::support_started, "support.started", true},
+    {Type::support_payment, "support.payment", true},
+    {Type::support_stopped, "support.stopped", true},
 }};
 
 const TypeInfo& info(Type t) { return kTypes[static_cast<size_t>(t)]; }
@@ -48,6 +51,13 @@ nlohmann::json body_json(const Body& body) {
     nlohmann::json operator()(const Stream& s) const { return {{"sessionId", s.session_id}, {"title", s.title}}; }
     nlohmann::json operator()(const Viewer& v) const { return {{"userId", v.user_id}, {"displayName", v.display_name}}; }
     nlohmann::json operator()(const Test& t) const { return {{"note", t.note}}; }
+    nlohmann::json operator()(const Support& s) const {
+      nlohmann::json j = {{"supportId", s.support_id}, {"status", s.status}, {"displayName", s.display_name},
+                          {"anonymous", s.anonymous}};
+      for (auto [k, a] : {std::pair{"rate", &s.rate}, {"amount", &s.amount}, {"paid", &s.paid}})
+        if (!a->empty()) j[k] = openpayments::to_json(*a);
+      return j;
+    }
   };
   return std::visit(Visit{}, body);
 }
@@ -81,6 +91,18 @@ Result<Body> body_from(Type type, const nlohmann::json& d) {
     case Type::viewer_joined:
     case Type::viewer_left: return Body{Viewer{str(d, "userId"), str(d, "displayName")}};
     case Type::test: return Body{Test{str(d, "note")}};
+    case Type::support_started:
+    case Type::support_payment:
+    case Type::support_stopped: {
+      Support s{str(d, "supportId"), str(d, "status"), {}, {}, {}, str(d, "displayName"), d.value("anonymous", false)};
+      for (auto [k, a] : {std::pair{"rate", &s.rate}, {"amount", &s.amount}, {"paid", &s.paid}})
+        if (d.contains(k)) {
+          auto v = openpayments::parse_amount(d[k]);
+          if (!v) return Error{"invalid_event", "journaled support event has an invalid amount"};
+          *a = *v;
+        }
+      return Body{s};
+    }
   }
   return Error{"invalid_event", "unknown event type"};
 }

@@ -26,8 +26,11 @@ enum class Type {
   viewer_joined,
   viewer_left,
   test,             // a test event sent from the admin page
+  support_started,  // streaming support (lib/support): the viewer approved, payments may follow
+  support_payment,  // one streaming-support payment was sent (the session's confirmed total in `paid`)
+  support_stopped,  // the session ended (stopped, expired, failed)
 };
-inline constexpr size_t kTypeCount = 9;
+inline constexpr size_t kTypeCount = 12;
 
 // "tip.completed", "follow", "stream.started", ... (the names webhooks and SSE use).
 std::string_view name(Type t);
@@ -67,7 +70,18 @@ struct Test {
   std::string note;
 };
 
-using Body = std::variant<Tip, Follow, Stream, Viewer, Test>;
+// Streaming support (issue 14). Amounts in the streamer's asset.
+struct Support {
+  std::string support_id;
+  std::string status;        // the session's status after the event
+  openpayments::Amount rate;   // per hour
+  openpayments::Amount amount; // support_payment: this payment (what the streamer receives); else empty
+  openpayments::Amount paid;   // the incoming payment's receivedAmount, last read
+  std::string display_name;  // "" when anonymous
+  bool anonymous = false;
+};
+
+using Body = std::variant<Tip, Follow, Stream, Viewer, Test, Support>;
 
 // An event before the bus numbered it (Bus::publish_all); at_ns 0 = now.
 struct Draft {
@@ -86,6 +100,7 @@ struct Event {
   const Follow* follow() const { return std::get_if<Follow>(&body); }
   const Stream* stream() const { return std::get_if<Stream>(&body); }
   const Viewer* viewer() const { return std::get_if<Viewer>(&body); }
+  const Support* support() const { return std::get_if<Support>(&body); }
 };
 
 // Whether events of this type are journaled (persisted, replayable after a restart) — money and

@@ -44,6 +44,13 @@ json data_of(const events::Event& e, bool hidden, const Render& r) {
   if (const auto* s = e.stream()) return {{"sessionId", s->session_id}, {"title", s->title}};
   if (const auto* v = e.viewer()) return {{"userId", v->user_id}, {"displayName", v->display_name}};
   if (const auto* t = std::get_if<events::Test>(&e.body)) return {{"note", t->note}};
+  if (const auto* s = e.support()) {
+    json d = events::to_json(e)["data"];
+    if (s->anonymous) d["displayName"] = "";
+    for (const char* k : {"rate", "amount", "paid"})
+      if (d.contains(k)) d[std::string(k) + "Display"] = display_of(*openpayments::parse_amount(d[k]), r);
+    return d;
+  }
   return json::object();
 }
 
@@ -61,6 +68,14 @@ std::string builtin_sentence(const events::Event& e, bool hidden, const Render& 
   if (const auto* s = e.stream())
     return e.type == events::Type::stream_started ? "🔴 The stream started" + (s->title.empty() ? "" : ": " + s->title)
                                                   : "The stream ended";
+  if (const auto* s = e.support()) {
+    const std::string who = s->anonymous || s->display_name.empty() ? std::string("Someone") : s->display_name;
+    if (e.type == events::Type::support_started)
+      return "💜 " + who + " started supporting while watching" + (s->rate.empty() ? "" : " (" + display_of(s->rate, r) + " per hour)");
+    if (e.type == events::Type::support_payment)
+      return "💜 " + who + "'s support while watching: " + (s->amount.empty() ? std::string("a payment") : display_of(s->amount, r));
+    return who + " stopped supporting while watching";
+  }
   return "✅ Test event from owncast-wm: this webhook works.";
 }
 
