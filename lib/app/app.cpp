@@ -39,6 +39,8 @@
 #include "notify/outcome.h"
 #include "tips/tiers.h"
 #include "tips/tip_service.h"
+#include "support/support_service.h"
+#include "app/support_routes.h"
 #include "tips/viewer_sessions.h"
 #include "webhooks/service.h"
 
@@ -49,6 +51,7 @@ namespace wm::app {
 struct TipStack {
   std::unique_ptr<openpayments::Client> client;
   std::unique_ptr<tips::TipService> service;
+  std::unique_ptr<support::SupportService> support;  // streaming support (lib/support)
 };
 
 // The currency-display setting (validated by load_config and Settings; "code" otherwise).
@@ -135,6 +138,12 @@ struct App::Impl {
     if (!tips) return nullptr;
     return std::shared_ptr<tips::TipService>(tips, tips->service.get());
   }
+  std::shared_ptr<support::SupportService> support_service() const {
+    std::lock_guard<std::mutex> lock(live_mu);
+    if (!tips) return nullptr;
+    return std::shared_ptr<support::SupportService>(tips, tips->support.get());
+  }
+  support::SupportOptions support_options(const Config& c);
   std::string live_stream_session() const {
     auto streams = service->list_streams(1);
     const auto& list = streams["streams"];
@@ -172,7 +181,32 @@ Result<std::shared_ptr<TipStack>> App::Impl::build_tips(const Config& c) {
   to.on_completed = [self](const tips::TipRecord& t) { self->tip_final(t); };
   to.on_final = [self](const tips::TipRecord& t) { self->tip_final(t); };
   stack->service = std::make_unique<tips::TipService>(*store, *stack->client, to);
+  stack->support = std::make_unique<support::SupportService>(*store, *stack->client, support_options(c));
   return stack;
+}
+
+support::SupportOptions App::Impl::support_options(const Config& c) {
+  support::SupportOptions so;
+  so.streamer_wallet = c.wallet_address;
+  Impl* self = this;
+  so.callback_url = [self](const std::string& id) { return support_callback_url(self->url(), id); };
+  so.interval_ms = int64_t{c.support_interval_s} * 1000;
+  // Tests only (README): OWNCAST_WM_TEST_SUPPORT_INTERVAL_MS sets a shorter scheduler period.
+  if (const char* t = std::getenv("OWNCAST_WM_TEST_SUPPORT_INTERVAL_MS"); t && *t)
+    so.interval_ms = std::max(50L, std::atol(t));
+  so.env = tips::crash_env_from_environment();  // tests only: OWNCAST_WM_TEST_CRASH_AFTER
+  events::Bus* b = bus.get();
+  so.on_event = [b](const support::SupportNote& n) {
+    const auto& r = n.record;
+    events::Support body{r.id, std::string(support::to_string(r.status)), r.rate, n.amount,
+                         openpayments::Amount{r.received_units, r.rate.asset_code, r.rate.asset_scale},
+                         r.anonymous ? std::string() : r.display_name, r.anonymous};
+    const auto type = n.kind == "started"   ? events::Type::support_started
+                      : n.kind == "payment" ? events::Type::support_payment
+                                            : events::Type::support_stopped;
+    if (auto e = b->publish(type, body); !e) log::warn("support: event not published", {{"error", e.error().message}});
+  };
+  return so;
 }
 
 Status App::Impl::reconfigure() {
@@ -210,10 +244,15 @@ Status App::Impl::reconfigure() {
   // The old generation leaves first: a tip it was working on stays committed in its last state
   // and the new service resumes it; pending announcements stay in the store for the new outbox.
   if (old_tips) old_tips->service->stop();
+  if (old_tips) old_tips->support->shutdown();
   if (old_box) old_box->stop();
   if (old_rec) old_rec->stop();
   if (box) box->start();
   if (*stack) (*stack)->service->recover();
+  if (*stack) {
+    (*stack)->support->set_live(!live_stream_session().empty());
+    (*stack)->support->recover();
+  }
   if (start_rec) {
     std::lock_guard<std::mutex> lock(live_mu);
     if (reconciler) reconciler->start();
@@ -393,6 +432,8 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   tip_routes.viewer_sessions = d->viewers.get();
   tip_routes.announcement = [raw](const tips::TipRecord& t) { return raw->announcer->status_of(tip_body(t)); };
   register_tip_routes(*d->server, [raw] { return raw->tip_service(); }, tip_routes);
+  register_support_routes(*d->server, [raw] { return raw->support_service(); }, [raw] { return raw->url(); },
+                          d->server->options().api_max_body);
   register_widget_routes(*d->server, [raw] { return raw->current().owncast_url; });
   register_viewer_routes(*d->server, *d->viewers, d->server->options().api_max_body);
 
@@ -444,6 +485,13 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   d->hooks = std::make_unique<webhooks::Webhooks>(*d->store, std::move(wo));
   if (auto s = d->hooks->start(); !s) return s.error();
   if (auto s = d->bus->subscribe(d->hooks->subscription()); !s) return s.error();
+  events::Subscription live;  // streaming support counts watched time only while the stream is live
+  live.name = "support-live";
+  live.types = {events::Type::stream_started, events::Type::stream_stopped};
+  live.handler = [raw](const events::Event& e) {
+    if (auto svc = raw->support_service()) svc->set_live(e.type == events::Type::stream_started);
+  };
+  if (auto s = d->bus->subscribe(std::move(live)); !s) return s.error();
   register_webhook_out_routes(*d->server, [raw] { return raw->hooks.get(); }, d->server->options().api_max_body);
   return std::unique_ptr<App>(new App(std::move(d)));
 }

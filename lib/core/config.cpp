@@ -46,6 +46,8 @@ const std::vector<OptionInfo>& config_options() {
       {"tip-rate-wallet", "OWNCAST_WM_TIP_RATE_WALLET", "10", "tips created per minute per sender wallet (0 = no limit)"},
       {"tip-receipt-timeout", "OWNCAST_WM_TIP_RECEIPT_TIMEOUT", "60",
        "seconds to wait for the streamer's wallet to show a tip before it fails"},
+      {"support-interval", "OWNCAST_WM_SUPPORT_INTERVAL", "60",
+       "seconds between streaming-support payments (pay while you watch), at least 5"},
       {"tip-min", "OWNCAST_WM_TIP_MIN", "", "smallest tip, decimal in the streamer's currency (default: one unit)"},
       {"tip-max", "OWNCAST_WM_TIP_MAX", "", "largest tip, decimal in the streamer's currency (default: 100)"},
       {"announce-template", "OWNCAST_WM_ANNOUNCE_TEMPLATE", "",
@@ -278,6 +280,9 @@ Result<Config> load_config(const std::vector<std::string>& args, std::vector<std
   if (!parse_int(values["tip-receipt-timeout"], 1, 86400, n))
     return Error{"invalid_config", "--tip-receipt-timeout must be 1-86400 seconds"};
   c.tip_receipt_timeout_s = static_cast<int>(n);
+  if (!parse_int(values["support-interval"], 5, 3600, n))
+    return Error{"invalid_config", "--support-interval must be 5-3600 seconds"};
+  c.support_interval_s = static_cast<int>(n);
   for (const char* k : {"tip-min", "tip-max", "announce-min"}) {
     const std::string& v = values[k];
     if (!is_decimal_text(v))

@@ -44,6 +44,7 @@ struct Config {
   // a flag/env/file value pins the setting; otherwise the value stored in LMDB applies.
   int tip_rate_ip = 10;              // tips created per minute per client IP (0 = no limit)
   int tip_rate_wallet = 10;          // ... per sender wallet
+  int support_interval_s = 60;       // streaming support: seconds between payments (>= 5)
   int tip_receipt_timeout_s = 60;    // give up verifying the receipt after this long -> failed
   std::string tip_min;               // decimal string in the streamer's asset, "" = smallest unit
   std::string tip_max;               // "" = 100 major units

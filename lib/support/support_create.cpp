@@ -1,4 +1,8 @@
 // SupportService: creation and consent (see support_service.h).
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/timeutil.h"
@@ -236,6 +240,10 @@ Result<SupportRecord, SupportError> SupportService::callback(const std::string& 
   if (!op::verify_interaction_hash(fr.hash, r->nonce, r->interact_finish, fr.interact_ref, r->sender_auth_server))
     return SupportError{C::invalid_hash, "invalid_hash", "the wallet's redirect could not be verified"};
   auto g = wallet_.continue_grant({r->continue_uri, r->continue_token, 0}, fr.interact_ref);
+  if (!g && g.error().code == "too_fast") {  // GNAP continue.wait (a few seconds): wait once
+    std::this_thread::sleep_for(std::chrono::seconds(std::clamp(g.error().wait_seconds, 1, 10)));
+    g = wallet_.continue_grant({r->continue_uri, r->continue_token, 0}, fr.interact_ref);
+  }
   if (!g || !g->access_token) {
     end(id, SupportStatus::failed, "grant_failed", "the wallet did not issue the approved grant; nothing was charged");
     return *store_.load(id);
