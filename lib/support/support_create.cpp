@@ -254,7 +254,6 @@ Result<SupportRecord, SupportError> SupportService::callback(const std::string& 
     x.status = SupportStatus::active;
     x.op_token = tok.value;
     x.op_manage = tok.manage;
-    x.continue_token.clear();
     x.accrued_to_ns = now();
     return true;
   });

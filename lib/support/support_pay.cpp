@@ -127,7 +127,7 @@ void SupportService::release(const SupportRecord& r) {
       log::warn("support: a token could not be revoked", {{"support", r.id}, {"code", d.error().code}});
   };
   revoke(r.op_token, r.op_manage);
-  if (r.op_token.empty() && !r.continue_uri.empty() && !r.continue_token.empty())
+  if (!r.continue_uri.empty() && !r.continue_token.empty())  // the grant itself (GNAP DELETE continue)
     (void)wallet_.cancel_grant({r.continue_uri, r.continue_token, 0});
   revoke(r.quote_token, r.quote_manage);
   revoke(r.streamer_token, r.streamer_manage);
@@ -176,6 +176,7 @@ void SupportService::tick_one(const std::string& id) {
     return;
   }
   if (r->status == S::awaiting_consent) return;
+  if (r->received_units < r->sent_receive_units) refresh_received(id);  // receipt not seen yet (settling)
   if (r->in_flight && !resolve_in_flight(*r)) return;
   if (r->status != S::limit_reached && pending(*r) > 0) pay(*r);
 }

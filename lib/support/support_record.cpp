@@ -155,6 +155,7 @@ json to_public(const SupportRecord& r, int64_t now_ns) {
               {"payments", r.payments},
               {"pendingAmount", amount_or_null(units_of(pending(r), r.rate))},
               {"watchedSeconds", r.watched_ms / 1000},
+              {"watchedMs", r.watched_ms},
               {"lastPaymentAt", r.last_payment_ns ? json(timeutil::format_rfc3339(r.last_payment_ns)) : json(nullptr)}};
   if (!r.pending_reason.empty() && pending(r) > 0) out["pendingReason"] = r.pending_reason;
   if (!r.hour_debit.empty()) {
