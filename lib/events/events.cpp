@@ -94,7 +94,11 @@ Result<Body> body_from(Type type, const nlohmann::json& d) {
     case Type::support_started:
     case Type::support_payment:
     case Type::support_stopped: {
-      Support s{str(d, "supportId"), str(d, "status"), {}, {}, {}, str(d, "displayName"), d.value("anonymous", false)};
+      Support s;  // member by member (GCC 12 -O2 maybe-uninitialized on empty Amounts, as for Tip)
+      s.support_id = str(d, "supportId");
+      s.status = str(d, "status");
+      s.display_name = str(d, "displayName");
+      s.anonymous = d.value("anonymous", false);
       for (auto [k, a] : {std::pair{"rate", &s.rate}, {"amount", &s.amount}, {"paid", &s.paid}})
         if (d.contains(k)) {
           auto v = openpayments::parse_amount(d[k]);

@@ -144,7 +144,11 @@ TEST_CASE("supportpay: approve, watch a live stream, payments sum to rate x watc
   auto s = until(port, id, [](const json& x) { return x["payments"].get<int>() > 0; });
   CHECK(s["status"] == "active");
   stream(port, "stream-stopped.json");
-  s = until(port, id, [](const json& x) { return x["status"] == "paused" && units(x["pendingAmount"]) == 0; });
+  s = until(port, id, [](const json& x) {
+    // Settled: nothing pending and the streamer's wallet confirmed all of it (read each interval).
+    return x["status"] == "paused" && units(x["pendingAmount"]) == 0 &&
+           units(x["paid"]) == kRate * x["watchedMs"].get<uint64_t>() / 3600000;
+  });
   INFO(s.dump());
   REQUIRE(s["status"] == "paused");
   const uint64_t watched = s["watchedMs"];
@@ -198,7 +202,11 @@ TEST_CASE("supportpay: kill -9 after the wallet paid, before the commit: restart
   REQUIRE(beat(port, id, token) == 204);
   auto s = until(port, id, [&](const json& x) { return x["payments"].get<size_t>() >= 2; });
   stream(port, "stream-stopped.json");
-  s = until(port, id, [](const json& x) { return x["status"] == "paused" && units(x["pendingAmount"]) == 0; });
+  s = until(port, id, [](const json& x) {
+    // Settled: nothing pending and the streamer's wallet confirmed all of it (read each interval).
+    return x["status"] == "paused" && units(x["pendingAmount"]) == 0 &&
+           units(x["paid"]) == kRate * x["watchedMs"].get<uint64_t>() / 3600000;
+  });
   INFO(s.dump());
   auto [received, count] = wallet_view(rig.sb);
   CHECK(count == s["payments"].get<size_t>());  // the crashed payment counted once, never re-sent
