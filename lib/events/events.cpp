@@ -23,6 +23,7 @@ constexpr std::array<TypeInfo, kTypeCount> kTypes = {{
     {Type::viewer_joined, "viewer.joined", false},
     {Type::viewer_left, "viewer.left", false},
     {Type::test, "test", false},
+    {Type::goal_reached, "goal.reached", true},
 }};
 
 const TypeInfo& info(Type t) { return kTypes[static_cast<size_t>(t)]; }
@@ -48,6 +49,10 @@ nlohmann::json body_json(const Body& body) {
     nlohmann::json operator()(const Stream& s) const { return {{"sessionId", s.session_id}, {"title", s.title}}; }
     nlohmann::json operator()(const Viewer& v) const { return {{"userId", v.user_id}, {"displayName", v.display_name}}; }
     nlohmann::json operator()(const Test& t) const { return {{"note", t.note}}; }
+    nlohmann::json operator()(const Goal& g) const {
+      return {{"goalId", g.goal_id}, {"title", g.title}, {"target", openpayments::to_json(g.target)},
+              {"current", openpayments::to_json(g.current)}};
+    }
   };
   return std::visit(Visit{}, body);
 }
@@ -81,6 +86,17 @@ Result<Body> body_from(Type type, const nlohmann::json& d) {
     case Type::viewer_joined:
     case Type::viewer_left: return Body{Viewer{str(d, "userId"), str(d, "displayName")}};
     case Type::test: return Body{Test{str(d, "note")}};
+    case Type::goal_reached: {
+      Goal g;
+      g.goal_id = str(d, "goalId");
+      g.title = str(d, "title");
+      auto target = openpayments::parse_amount(d.value("target", nlohmann::json()));
+      auto current = openpayments::parse_amount(d.value("current", nlohmann::json()));
+      if (!target || !current) return Error{"invalid_event", "journaled goal event has an invalid amount"};
+      g.target = *target;
+      g.current = *current;
+      return Body{g};
+    }
   }
   return Error{"invalid_event", "unknown event type"};
 }

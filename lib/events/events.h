@@ -26,8 +26,9 @@ enum class Type {
   viewer_joined,
   viewer_left,
   test,             // a test event sent from the admin page
+  goal_reached,     // a goal's confirmed total first reached its target (alerts/goals.h)
 };
-inline constexpr size_t kTypeCount = 9;
+inline constexpr size_t kTypeCount = 10;
 
 // "tip.completed", "follow", "stream.started", ... (the names webhooks and SSE use).
 std::string_view name(Type t);
@@ -67,7 +68,14 @@ struct Test {
   std::string note;
 };
 
-using Body = std::variant<Tip, Follow, Stream, Viewer, Test>;
+struct Goal {
+  std::string goal_id;
+  std::string title;
+  openpayments::Amount target;
+  openpayments::Amount current;  // the confirmed total when the target was reached (same asset)
+};
+
+using Body = std::variant<Tip, Follow, Stream, Viewer, Test, Goal>;
 
 // An event before the bus numbered it (Bus::publish_all); at_ns 0 = now.
 struct Draft {
@@ -86,6 +94,7 @@ struct Event {
   const Follow* follow() const { return std::get_if<Follow>(&body); }
   const Stream* stream() const { return std::get_if<Stream>(&body); }
   const Viewer* viewer() const { return std::get_if<Viewer>(&body); }
+  const Goal* goal() const { return std::get_if<Goal>(&body); }
 };
 
 // Whether events of this type are journaled (persisted, replayable after a restart) — money and

@@ -44,6 +44,9 @@ json data_of(const events::Event& e, bool hidden, const Render& r) {
   if (const auto* s = e.stream()) return {{"sessionId", s->session_id}, {"title", s->title}};
   if (const auto* v = e.viewer()) return {{"userId", v->user_id}, {"displayName", v->display_name}};
   if (const auto* t = std::get_if<events::Test>(&e.body)) return {{"note", t->note}};
+  if (const auto* g = e.goal())
+    return {{"goalId", g->goal_id}, {"title", g->title}, {"target", openpayments::to_json(g->target)},
+            {"current", openpayments::to_json(g->current)}, {"display", display_of(g->target, r)}};
   return json::object();
 }
 
@@ -61,6 +64,7 @@ std::string builtin_sentence(const events::Event& e, bool hidden, const Render& 
   if (const auto* s = e.stream())
     return e.type == events::Type::stream_started ? "🔴 The stream started" + (s->title.empty() ? "" : ": " + s->title)
                                                   : "The stream ended";
+  if (const auto* g = e.goal()) return "🏁 Goal reached: " + g->title + " (" + display_of(g->target, r) + ")";
   return "✅ Test event from owncast-wm: this webhook works.";
 }
 
