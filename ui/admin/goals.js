@@ -51,10 +51,14 @@ function wire() {
       await load();
     } catch (e) { showError(err, e); }
   });
-  $('goal-end').addEventListener('click', () => busy($('goal-end'), async () => {
+  $('goal-end').addEventListener('click', async () => {
     showError(err, null);
-    try { await api.post('/plugins/wm/api/goals/end'); toast('Goal ended'); await load(); } catch (e) { showError(err, e); }
-  }));
+    try {
+      await busy($('goal-end'), () => api.post('/plugins/wm/api/goals/end'));
+      toast('Goal ended');
+    } catch (e) { showError(err, e); }
+    await load().catch((e) => showError(err, e));  // after busy(): it restores the button state
+  });
 }
 
 export async function enterGoals() {
