@@ -3,6 +3,7 @@
 #include "app/admin_http.h"
 #include "app/admin_routes.h"
 #include "app/alert_routes.h"
+#include "app/goal_routes.h"
 #include "app/op_config.h"
 #include "app/routes.h"
 #include "app/settings.h"
@@ -90,6 +91,8 @@ struct App::Impl {
   // Live alerts (issue 13): the SSE hub (a bus subscriber) and the overlay key.
   std::unique_ptr<alerts::OverlayKey> overlay_key;
   std::unique_ptr<alerts::Hub> hub;
+  std::unique_ptr<alerts::Goals> goals;  // a durable bus subscriber ("goals")
+  Status start_goals(http::Server& server);
   alerts::AlertSettings alert_settings;  // guarded by live_mu
   alerts::View alert_view() const;
   Status start_alerts(http::Server& server, const Config& config);
@@ -527,6 +530,18 @@ Status App::Impl::start_alerts(http::Server& server, const Config& config) {
                       },
                       [this] { return url(); }, server.options().api_max_body};
   register_alert_routes(server, ac);
+  return start_goals(server);
+}
+
+// Goals (issue 13): progress from tip.completed; every change goes to overlays as a `goal` event.
+Status App::Impl::start_goals(http::Server& server) {
+  alerts::Hub* h = hub.get();
+  goals = std::make_unique<alerts::Goals>(*store, *bus, nullptr, [this, h](const alerts::Goal& g) {
+    h->broadcast("goal", goal_public_json(g, currency_style()));
+  });
+  if (auto st = bus->subscribe(goals->subscription()); !st) return st;
+  register_goal_routes(server, {goals.get(), overlay_key.get(), bus.get(), store.get(), [this] { return alert_view(); },
+                                [this] { return live_stream_session(); }, server.options().api_max_body});
   return Ok{};
 }
 

@@ -26,6 +26,7 @@ constexpr std::array<TypeInfo, kTypeCount> kTypes = {{
     {Type::support_started, "support.started", true},
     {Type::support_payment, "support.payment", true},
     {Type::support_stopped, "support.stopped", true},
+    {Type::goal_reached, "goal.reached", true},
 }};
 
 const TypeInfo& info(Type t) { return kTypes[static_cast<size_t>(t)]; }
@@ -57,6 +58,10 @@ nlohmann::json body_json(const Body& body) {
       for (auto [k, a] : {std::pair{"rate", &s.rate}, {"amount", &s.amount}, {"paid", &s.paid}})
         if (!a->empty()) j[k] = openpayments::to_json(*a);
       return j;
+    }
+    nlohmann::json operator()(const Goal& g) const {
+      return {{"goalId", g.goal_id}, {"title", g.title}, {"target", openpayments::to_json(g.target)},
+              {"current", openpayments::to_json(g.current)}};
     }
   };
   return std::visit(Visit{}, body);
@@ -106,6 +111,17 @@ Result<Body> body_from(Type type, const nlohmann::json& d) {
           *a = *v;
         }
       return Body{s};
+    }
+    case Type::goal_reached: {
+      Goal g;
+      g.goal_id = str(d, "goalId");
+      g.title = str(d, "title");
+      auto target = openpayments::parse_amount(d.value("target", nlohmann::json()));
+      auto current = openpayments::parse_amount(d.value("current", nlohmann::json()));
+      if (!target || !current) return Error{"invalid_event", "journaled goal event has an invalid amount"};
+      g.target = *target;
+      g.current = *current;
+      return Body{g};
     }
   }
   return Error{"invalid_event", "unknown event type"};

@@ -29,8 +29,9 @@ enum class Type {
   support_started,  // streaming support (lib/support): the viewer approved, payments may follow
   support_payment,  // one streaming-support payment was sent (the session's confirmed total in `paid`)
   support_stopped,  // the session ended (stopped, expired, failed)
+  goal_reached,     // a goal's confirmed total first reached its target (alerts/goals.h)
 };
-inline constexpr size_t kTypeCount = 12;
+inline constexpr size_t kTypeCount = 13;
 
 // "tip.completed", "follow", "stream.started", ... (the names webhooks and SSE use).
 std::string_view name(Type t);
@@ -81,7 +82,14 @@ struct Support {
   bool anonymous = false;
 };
 
-using Body = std::variant<Tip, Follow, Stream, Viewer, Test, Support>;
+struct Goal {
+  std::string goal_id;
+  std::string title;
+  openpayments::Amount target;
+  openpayments::Amount current;  // the confirmed total when the target was reached (same asset)
+};
+
+using Body = std::variant<Tip, Follow, Stream, Viewer, Test, Support, Goal>;
 
 // An event before the bus numbered it (Bus::publish_all); at_ns 0 = now.
 struct Draft {
@@ -101,6 +109,7 @@ struct Event {
   const Stream* stream() const { return std::get_if<Stream>(&body); }
   const Viewer* viewer() const { return std::get_if<Viewer>(&body); }
   const Support* support() const { return std::get_if<Support>(&body); }
+  const Goal* goal() const { return std::get_if<Goal>(&body); }
 };
 
 // Whether events of this type are journaled (persisted, replayable after a restart) — money and

@@ -331,7 +331,7 @@ const std::vector<std::string>& table_names() {
       "support", "admin",
       // schema 4 (migrate_3_to_4 creates every table of this group)
       "bus_journal", "bus_cursors", "alerts",
-      "webhooks", "webhook_outbox", "webhook_deliveries", "support_sessions",
+      "webhooks", "webhook_outbox", "webhook_deliveries", "support_sessions", "goals",
   };
   return names;
 }

@@ -21,7 +21,7 @@ std::string str(const json& j, const char* k) {
 
 Result<std::vector<std::string>> parse_events(const json& v) {
   const std::string hint = "events must be a non-empty list of: tip.completed, tip.failed, tip.denied, follow, "
-                           "stream.started, stream.stopped, support.started, support.payment, support.stopped (or \"*\" for all)";
+                           "stream.started, stream.stopped, support.started, support.payment, support.stopped, goal.reached (or \"*\" for all)";
   if (!v.is_array() || v.empty() || v.size() > 16) return bad("events", hint);
   std::vector<std::string> out;
   for (const auto& e : v) {

@@ -51,6 +51,9 @@ json data_of(const events::Event& e, bool hidden, const Render& r) {
       if (d.contains(k)) d[std::string(k) + "Display"] = display_of(*openpayments::parse_amount(d[k]), r);
     return d;
   }
+  if (const auto* g = e.goal())
+    return {{"goalId", g->goal_id}, {"title", g->title}, {"target", openpayments::to_json(g->target)},
+            {"current", openpayments::to_json(g->current)}, {"display", display_of(g->target, r)}};
   return json::object();
 }
 
@@ -76,6 +79,7 @@ std::string builtin_sentence(const events::Event& e, bool hidden, const Render& 
       return "💜 " + who + "'s support while watching: " + (s->amount.empty() ? std::string("a payment") : display_of(s->amount, r));
     return who + " stopped supporting while watching";
   }
+  if (const auto* g = e.goal()) return "🏁 Goal reached: " + g->title + " (" + display_of(g->target, r) + ")";
   return "✅ Test event from owncast-wm: this webhook works.";
 }
 

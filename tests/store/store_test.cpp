@@ -109,7 +109,7 @@ TEST_CASE("store: table_names and schema version constants") {
                                    "events",  "events_by_type", "dedupe",
                                    "streams", "viewers",        "viewer_sessions",
                                    "tips",    "support",        "admin",
-                                   "bus_journal", "bus_cursors", "alerts", "webhooks", "webhook_outbox", "webhook_deliveries", "support_sessions"};
+                                   "bus_journal", "bus_cursors", "alerts", "webhooks", "webhook_outbox", "webhook_deliveries", "support_sessions", "goals"};
   CHECK(wm::store::table_names() == want);
   CHECK(wm::store::current_schema_version() == 4);
 }

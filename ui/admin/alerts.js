@@ -2,6 +2,7 @@
 // with Replay, and the alert settings (style and variations by amount) as JSON.
 import { api } from './api.js';
 import { $, el, busy, copyText, showError, toast } from './dom.js';
+import { enterGoals } from './goals.js';
 
 let wired = false;
 
@@ -65,7 +66,7 @@ function wire() {
 export async function enter() {
   wire();
   try {
-    await Promise.all([loadUrls(), loadHistory(), loadSettings()]);
+    await Promise.all([loadUrls(), loadHistory(), loadSettings(), enterGoals()]);
   } catch (e) {
     showError($('alerts-error'), e);
   }

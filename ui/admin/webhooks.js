@@ -7,6 +7,7 @@ const BASE = '/plugins/wm/api/webhooks';
 const EVENTS = [
   ['tip.completed', 'Tip completed', true], ['tip.failed', 'Tip failed', false], ['tip.denied', 'Tip declined', false],
   ['follow', 'New follower', false], ['stream.started', 'Stream started', false], ['stream.stopped', 'Stream stopped', false],
+  ['goal.reached', 'Goal reached', false],
 ];
 const open = new Set();  // endpoint ids whose log is shown
 

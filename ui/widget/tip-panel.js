@@ -375,6 +375,26 @@
     return null;
   }
 
+  // The streamer's active goal (GET /plugins/wm/goal): a bar with title and current / target.
+  // Amounts arrive as display strings; the page does no money arithmetic.
+  function loadGoal() {
+    var box = document.getElementById('goal');
+    if (!box) return Promise.resolve();
+    return fetch(api('goal'), { headers: { Accept: 'application/json' }, cache: 'no-store' })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (g) {
+        if (!g || !g.active) { box.hidden = true; return; }
+        var pct = Math.max(0, Math.min(100, Number(g.percent) || 0));
+        document.getElementById('goal-title').textContent = g.title;
+        document.getElementById('goal-fill').style.width = pct + '%';
+        document.getElementById('goal-bar').setAttribute('aria-valuenow', String(pct));
+        document.getElementById('goal-numbers').textContent =
+          g.current.display + ' of ' + g.target.display + ' (' + g.percent + '%)' + (g.reached ? ' · Goal reached!' : '');
+        box.hidden = false;
+      })
+      .catch(function () { /* optional */ });
+  }
+
   function loadStreamTitle() {
     fetch(api('stream'), { headers: { Accept: 'application/json' }, cache: 'no-store' })
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -941,7 +961,7 @@
   showRemembered();
 
   loadStreamTitle();
-  Promise.all([loadTiers(), restoreViewer(), loadConfig()]).then(function () { document.body.setAttribute('data-ready', 'true'); });
+  Promise.all([loadTiers(), restoreViewer(), loadConfig(), loadGoal()]).then(function () { document.body.setAttribute('data-ready', 'true'); });
 
   // For tests and debugging (no effect on behaviour).
   window.owncastWmTip = { parseAmount: parseAmount, formatAmount: formatAmount, normalizeWallet: normalizeWallet };
