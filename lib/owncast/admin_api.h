@@ -1,6 +1,6 @@
 // Connecting the sidecar to Owncast: probing a server and an access token, and setting up
 // everything the sidecar needs (webhook, access token, External Action) with Owncast's admin API
-// in one step. Talks HTTP with libcurl; no state, no logging (the admin password and tokens are
+// in one step. Talks HTTP through ApiClient (lib/net, policy admin_configured); no state, no logging (the admin password and tokens are
 // secrets: they appear in no error message).
 #pragma once
 #include <map>
