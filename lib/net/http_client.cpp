@@ -79,18 +79,63 @@ std::optional<uint32_t> v4_of(const sockaddr* a, socklen_t len, uint16_t* port) 
   return std::nullopt;
 }
 
-bool v6_allowed(const sockaddr* a, const std::vector<int>& own_ports) {
-  sockaddr_in6 in6{};
-  std::memcpy(&in6, a, sizeof in6);
-  const uint8_t* b = in6.sin6_addr.s6_addr;
-  if (IN6_IS_ADDR_UNSPECIFIED(&in6.sin6_addr)) return false;
-  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return false;  // fe80::/10 link-local
+std::optional<std::string> v4_refusal(uint32_t a) {
+  if ((a >> 24) == 0) return "0.0.0.0/8 is not a destination";
+  if ((a >> 16) == 0xA9FE) return "link-local and cloud metadata addresses (169.254.0.0/16) are refused";
+  if (a == 0x646464C8) return "100.100.100.200 is a cloud metadata address";
+  if ((a >> 28) >= 0xE) return "multicast and reserved addresses are refused";
+  return std::nullopt;
+}
+
+std::optional<std::string> v6_refusal(const in6_addr& a) {
+  const uint8_t* b = a.s6_addr;
+  if (IN6_IS_ADDR_UNSPECIFIED(&a)) return ":: is not a destination";
+  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return "link-local addresses (fe80::/10) are refused";
+  if (b[0] == 0xff) return "multicast addresses are refused";
   static const uint8_t kAwsMetadata[16] = {0xfd, 0, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54};
-  if (std::memcmp(b, kAwsMetadata, 16) == 0) return false;
-  int port = ntohs(in6.sin6_port);
-  if (IN6_IS_ADDR_LOOPBACK(&in6.sin6_addr))
-    return std::find(own_ports.begin(), own_ports.end(), port) == own_ports.end();
-  return true;
+  if (std::memcmp(b, kAwsMetadata, 16) == 0) return "fd00:ec2::254 is a cloud metadata address";
+  return std::nullopt;
+}
+
+// The address as text (dotted IPv4 for an IPv4-mapped one), its port and whether it is loopback.
+struct Endpoint {
+  std::string text;
+  int port = 0;
+  bool loopback = false;
+};
+
+Endpoint endpoint_of(const sockaddr* a, std::optional<uint32_t> v4, uint16_t port) {
+  Endpoint e;
+  e.port = port;
+  char text[INET6_ADDRSTRLEN] = {};
+  if (v4) {
+    in_addr in{htonl(*v4)};
+    inet_ntop(AF_INET, &in, text, sizeof text);
+    e.loopback = (*v4 >> 24) == 127;
+  } else {
+    sockaddr_in6 in6{};
+    std::memcpy(&in6, a, sizeof in6);
+    inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof text);
+    e.loopback = IN6_IS_ADDR_LOOPBACK(&in6.sin6_addr);
+  }
+  e.text = text;
+  return e;
+}
+
+// One of our listeners answers on this address: same port and a loopback address, the
+// listener's own address, or any address when the listener is a wildcard.
+bool is_own(const Endpoint& e, const std::vector<Listener>& own) {
+  for (const auto& l : own) {
+    if (l.port != e.port) continue;
+    if (e.loopback || l.host == e.text || l.host == "0.0.0.0" || l.host == "::" || l.host.empty()) return true;
+  }
+  return false;
+}
+
+std::vector<Listener> loopback_listeners(const std::vector<int>& ports) {
+  std::vector<Listener> out;
+  for (int p : ports) out.push_back({"127.0.0.1", p});
+  return out;
 }
 
 }  // namespace
@@ -110,18 +155,29 @@ std::vector<int> own_listeners() {
   return g_own_ports;
 }
 
-bool admin_address_allowed(const sockaddr* a, socklen_t len, const std::vector<int>& own_ports) {
-  if (!a) return false;
+Policy Policy::admin_configured(const std::vector<int>& own_ports) {
+  return admin_configured_with(loopback_listeners(own_ports));
+}
+
+std::optional<std::string> admin_address_refusal(const sockaddr* a, socklen_t len, const std::vector<Listener>& own) {
+  if (!a) return "no address";
   uint16_t port = 0;
-  if (auto v4 = v4_of(a, len, &port)) {
-    if ((*v4 >> 24) == 0) return false;           // 0.0.0.0/8
-    if ((*v4 >> 16) == 0xA9FE) return false;      // 169.254/16 link-local, incl. 169.254.169.254
-    if ((*v4 >> 24) == 127)
-      return std::find(own_ports.begin(), own_ports.end(), port) == own_ports.end();
-    return true;
+  auto v4 = v4_of(a, len, &port);
+  if (v4) {
+    if (auto why = v4_refusal(*v4)) return why;
+  } else if (a->sa_family == AF_INET6 && len >= static_cast<socklen_t>(sizeof(sockaddr_in6))) {
+    sockaddr_in6 in6{};
+    std::memcpy(&in6, a, sizeof in6);
+    if (auto why = v6_refusal(in6.sin6_addr)) return why;
+  } else {
+    return "only IPv4 and IPv6 addresses are allowed";
   }
-  if (a->sa_family == AF_INET6 && len >= static_cast<socklen_t>(sizeof(sockaddr_in6))) return v6_allowed(a, own_ports);
-  return false;
+  if (is_own(endpoint_of(a, v4, port), own)) return "it is this sidecar's own listen address";
+  return std::nullopt;
+}
+
+bool admin_address_allowed(const sockaddr* a, socklen_t len, const std::vector<int>& own_ports) {
+  return !admin_address_refusal(a, len, loopback_listeners(own_ports));
 }
 
 const char* to_string(NetError e) {
@@ -139,13 +195,23 @@ const char* to_string(NetError e) {
   return "transport";
 }
 
-bool address_allowed(const Policy& policy, const sockaddr* address, socklen_t length) {
+namespace {
+
+// nullopt when the policy allows the address, else why not.
+std::optional<std::string> refusal(const Policy& policy, const sockaddr* address, socklen_t length) {
   if (policy.kind == Policy::Kind::admin_configured) {
-    std::vector<int> ports = policy.own_ports;
-    for (int p : own_listeners()) ports.push_back(p);
-    return admin_address_allowed(address, length, ports);
+    std::vector<Listener> own = policy.own;
+    for (auto& l : loopback_listeners(own_listeners())) own.push_back(std::move(l));
+    return admin_address_refusal(address, length, own);
   }
-  return is_public_sockaddr(address, length);
+  if (is_public_sockaddr(address, length)) return std::nullopt;
+  return "only public addresses are allowed";
+}
+
+}  // namespace
+
+bool address_allowed(const Policy& policy, const sockaddr* address, socklen_t length) {
+  return !refusal(policy, address, length);
 }
 
 namespace {
@@ -153,6 +219,7 @@ namespace {
 struct Sink {
   std::string body;
   size_t cap = 0;
+  bool truncate = false;  // keep the first cap bytes, read on
   bool too_large = false;
   Headers headers;
 };
@@ -160,6 +227,10 @@ struct Sink {
 size_t on_body(char* data, size_t size, size_t n, void* user) {
   auto* s = static_cast<Sink*>(user);
   size_t len = size * n;
+  if (s->truncate) {
+    if (s->body.size() < s->cap) s->body.append(data, std::min(len, s->cap - s->body.size()));
+    return len;
+  }
   if (s->body.size() + len > s->cap) {
     s->too_large = true;
     return 0;
@@ -189,13 +260,16 @@ struct Guard {
   const Policy* policy = nullptr;
   bool any_address = false;  // a dev host
   bool blocked = false;
+  std::string why;           // when blocked
 };
 
 curl_socket_t on_open(void* user, curlsocktype purpose, curl_sockaddr* address) {
   auto* g = static_cast<Guard*>(user);
   if (purpose != CURLSOCKTYPE_IPCXN) return CURL_SOCKET_BAD;
-  if (!g->any_address && !address_allowed(*g->policy, &address->addr, address->addrlen)) {
+  if (g->any_address) return ::socket(address->family, address->socktype, address->protocol);
+  if (auto why = refusal(*g->policy, &address->addr, address->addrlen)) {
     g->blocked = true;
+    g->why = std::move(*why);
     return CURL_SOCKET_BAD;
   }
   return ::socket(address->family, address->socktype, address->protocol);
@@ -277,6 +351,7 @@ Response perform(CURL* c, const Request& request, const Policy& policy) {
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> hold(header_list(request), curl_slist_free_all);
   Sink sink;
   sink.cap = request.max_response_bytes;
+  sink.truncate = request.truncate_response;
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, hold.get());
@@ -289,7 +364,8 @@ Response perform(CURL* c, const Request& request, const Policy& policy) {
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!request.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, request.ca_file.c_str());
   curl_easy_setopt(c, CURLOPT_PROXY, "");  // never via an environment proxy (it would bypass the guard)
-  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_response_bytes));
+  if (!request.truncate_response)
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_response_bytes));
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -307,8 +383,11 @@ Response perform(CURL* c, const Request& request, const Policy& policy) {
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
   curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, nullptr);
   if (rc != CURLE_OK) {
-    if (guard.blocked)
-      return failure(NetError::blocked_address, "refusing to connect to a disallowed address for " + request.url);
+    if (guard.blocked) {
+      Response r = failure(NetError::blocked_address, "refusing to connect to a disallowed address for " + request.url);
+      r.refusal = std::move(guard.why);
+      return r;
+    }
     if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED)
       return failure(NetError::too_large, "response larger than " + std::to_string(request.max_response_bytes) +
                                               " bytes from " + request.url);

@@ -187,6 +187,40 @@ TEST_CASE("net: a response over max_response_bytes is too_large") {
   CHECK(fetch(r, Policy::admin_configured()).body.size() == 4096);
 }
 
+TEST_CASE("net: truncate_response keeps the first bytes of a large answer without failing") {
+  LocalServer s;
+  auto r = get(s.url("/big"));
+  r.max_response_bytes = 1000;
+  r.truncate_response = true;
+  auto out = fetch(r, Policy::admin_configured());
+  REQUIRE(out.ok());
+  CHECK(out.status == 200);
+  CHECK(out.body == std::string(1000, 'x'));
+}
+
+TEST_CASE("net: admin_configured names why it refuses; listeners match by loopback, address or wildcard") {
+  auto why = [](const auto& a, std::vector<Listener> own = {}) {
+    return admin_address_refusal(reinterpret_cast<const sockaddr*>(&a), sizeof a, own);
+  };
+  CHECK(why(v4("100.100.100.200")).value_or("").find("metadata") != std::string::npos);
+  CHECK(why(v4("224.0.0.1")).value_or("").find("multicast") != std::string::npos);
+  CHECK(why(v6("ff02::1")).value_or("").find("multicast") != std::string::npos);
+  CHECK(why(v4("169.254.169.254")).value_or("").find("169.254.0.0/16") != std::string::npos);
+  CHECK_FALSE(why(v4("192.168.1.20", 8085), {{"127.0.0.1", 8085}}));
+  CHECK(why(v4("192.168.1.20", 8085), {{"0.0.0.0", 8085}}).value_or("").find("own listen") != std::string::npos);
+  CHECK(why(v4("192.168.1.20", 8085), {{"192.168.1.20", 8085}}));
+  CHECK(why(v4("127.0.0.2", 8085), {{"127.0.0.1", 8085}}));
+  CHECK(why(v6("::ffff:127.0.0.1", 8085), {{"::1", 8085}}));
+  CHECK_FALSE(why(v4("192.168.1.20", 8086), {{"0.0.0.0", 8085}}));
+}
+
+TEST_CASE("net: a blocked request says why in refusal") {
+  LocalServer s;
+  auto r = fetch(get(s.url("/hello")), Policy::admin_configured_with({{"0.0.0.0", s.port}}));
+  CHECK(r.error == NetError::blocked_address);
+  CHECK(r.refusal == "it is this sidecar's own listen address");
+}
+
 TEST_CASE("net: a slow server times out") {
   LocalServer s;
   auto r = get(s.url("/slow"));
