@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/text.h"
 #include "net/http_client.h"
 
 namespace wm::owncast {
@@ -19,7 +20,7 @@ net::HttpClient& shared_client() {
 
 ApiClient::ApiClient(std::string base_url, std::string token, int timeout_s)
     : base_url_(std::move(base_url)), authorization_(token.empty() ? "" : "Bearer " + token), timeout_s_(timeout_s) {
-  while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+  base_url_ = text::without_trailing_slashes(std::move(base_url_));
 }
 
 ApiClient ApiClient::with_authorization(std::string base_url, std::string authorization, int timeout_s) {
