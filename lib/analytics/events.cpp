@@ -4,6 +4,7 @@
 #include <limits>
 #include <tuple>
 
+#include "core/json.h"
 #include "core/json_limits.h"
 
 namespace wm::analytics::detail {
@@ -14,10 +15,7 @@ using json = nlohmann::json;
 
 constexpr uint64_t kMaxU64 = std::numeric_limits<uint64_t>::max();
 
-std::string str(const json& j, const char* k) {
-  auto it = j.find(k);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using json_util::str;
 
 std::string event_key(int64_t ns) { return std::string(kEventPrefix) + store::key::u64(static_cast<uint64_t>(ns)); }
 

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <vector>
 
+#include "core/json.h"
 #include "analytics/events.h"
 #include "core/crypto.h"
 #include "core/json_limits.h"
@@ -72,10 +73,7 @@ json page_item(const tips::TipRecord& r, bool hidden) {
 
 // --- CSV ---
 
-std::string text(const json& item, const char* key) {
-  auto it = item.find(key);
-  return it != item.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+std::string text(const json& item, const char* key) { return json_util::str(item, key); }
 
 bool flag(const json& item, const char* key) {
   auto it = item.find(key);

@@ -30,6 +30,7 @@
 #include "core/metrics.h"
 #include "core/timeutil.h"
 #include "events/bus.h"
+#include "net/http_client.h"
 #include "openpayments/client.h"
 #include "owncast/reconciler.h"
 #include "owncast/service.h"
@@ -73,6 +74,7 @@ struct App::Impl {
   std::unique_ptr<http::Server> server;
   std::unique_ptr<http::Server> hook_server;  // --webhook-listen: Owncast's webhook on its own threads
   std::string hook_url;                       // that listener's base URL, known after bind()
+  std::vector<int> own_ports;                 // our listeners, refused as targets (net::note_own_listener)
   std::vector<std::string> tokens;
   std::string setup_token;  // one-time first-run link (printed by main), empty when a password is set
   std::unique_ptr<webhooks::Webhooks> hooks;  // outgoing webhooks: a durable bus subscriber
@@ -313,7 +315,10 @@ std::optional<WalletAsset> App::Impl::wallet_asset() const {
 }
 
 App::App(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-App::~App() { shutdown(); }
+App::~App() {
+  shutdown();
+  for (int p : impl_->own_ports) net::forget_own_listener(p);
+}
 
 Result<std::unique_ptr<App>> App::create(const Config& config) {
   // The tip amounts given as flags, environment or config file must make sense together (the
@@ -555,7 +560,10 @@ Result<int> App::bind() {
     if (!hook) return hook.error();
     hook_url = default_public_url(impl_->base.webhook_listen_host, *hook);
     hook_port = *hook;
+    impl_->own_ports.push_back(*hook);
   }
+  impl_->own_ports.push_back(*port);
+  for (int p : impl_->own_ports) net::note_own_listener(p);
   // With --listen ...:0 the real port is known only now.
   std::lock_guard<std::mutex> lock(impl_->live_mu);
   impl_->hook_url = hook_url;

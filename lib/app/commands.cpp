@@ -12,7 +12,7 @@
 #include "openpayments/client.h"
 #include "openpayments/keys.h"
 #include "openpayments/signature.h"
-#include "openpayments/ssrf.h"
+#include "net/ssrf.h"
 
 namespace wm::app {
 
@@ -185,7 +185,7 @@ int cmd_wallet(const std::vector<std::string>& args, std::ostream& out, std::ost
   std::string dev = a.get("--op-dev-hosts").value_or("");
   if (!a.get("--op-dev-hosts"))
     if (const char* env = std::getenv("OWNCAST_WM_OP_DEV_HOSTS")) dev = env;
-  auto hosts = op::parse_dev_hosts(dev);
+  auto hosts = net::parse_dev_hosts(dev);
   if (hosts && !hosts->empty())
     err << "WARNING: --op-dev-hosts is for development only: plain http and loopback/private addresses are "
            "allowed for "

@@ -1,13 +1,13 @@
 #include "app/op_config.h"
 
 #include "openpayments/keys.h"
-#include "openpayments/ssrf.h"
+#include "net/ssrf.h"
 
 namespace wm::app {
 
 Result<openpayments::ClientConfig> op_client_config(const Config& c, bool with_key) {
   openpayments::ClientConfig cc;
-  auto hosts = openpayments::parse_dev_hosts(c.op_dev_hosts);
+  auto hosts = net::parse_dev_hosts(c.op_dev_hosts);
   if (!hosts) return Error{"invalid_config", "--op-dev-hosts: " + hosts.error().message};
   cc.transport.dev_hosts = *hosts;
   cc.transport.timeout_ms = static_cast<long>(c.op_timeout_s) * 1000;

@@ -18,15 +18,7 @@ std::string param_or(const http::Request& req, const char* name, const std::stri
   return req.has_param(name) ? req.get_param_value(name) : fallback;
 }
 
-std::string str(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
-std::string without_trailing_slashes(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
-}
 
 void error_reply(http::Response& res, int status, const Error& e) {
   if (e.field.empty()) return http::json_error(res, status, e.code, e.message);

@@ -7,7 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json.h"
 #include "core/result.h"
+#include "core/text.h"
 #include "http/server.h"
 #include "openpayments/money.h"
 
@@ -21,9 +23,8 @@ Result<std::optional<int64_t>> int_param(const http::Request& req, const char* n
 std::string param_or(const http::Request& req, const char* name, const std::string& fallback);
 
 // The JSON member `key` when it is a string, else "".
-std::string str(const nlohmann::json& j, const char* key);
-// `url` without its trailing slashes.
-std::string without_trailing_slashes(std::string url);
+using json_util::str;
+using text::without_trailing_slashes;
 
 // {"error":{code, message, field?}}: `field` names the request member at fault, for forms.
 void error_reply(http::Response& res, int status, const Error& e);

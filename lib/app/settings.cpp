@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/decimal.h"
+#include "core/text.h"
 #include "notify/announce.h"
 #include "tips/tiers.h"
 
@@ -24,7 +25,7 @@ bool http_url(std::string_view s) {
 }
 
 std::string trim_slashes(std::string s) {
-  while (!s.empty() && s.back() == '/') s.pop_back();
+  s = text::without_trailing_slashes(std::move(s));
   return s;
 }
 

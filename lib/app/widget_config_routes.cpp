@@ -6,6 +6,7 @@
 
 #include "app/widget_routes.h"
 #include "core/json_limits.h"
+#include "core/text.h"
 #include "openpayments/money.h"
 #include "owncast/api_client.h"
 #include "tips/tip_service.h"
@@ -18,7 +19,7 @@ using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 std::string trim_slashes(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
+  url = text::without_trailing_slashes(std::move(url));
   return url;
 }
 

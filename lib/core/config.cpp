@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/decimal.h"
+#include "core/text.h"
 
 namespace wm {
 
@@ -216,14 +217,14 @@ Result<Config> load_config(const std::vector<std::string>& args, std::vector<std
   c.data_dir = values["data-dir"];
   if (c.data_dir.empty()) return Error{"invalid_config", "--data-dir must not be empty"};
   c.public_url = values["public-url"];
-  while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+  c.public_url = text::without_trailing_slashes(std::move(c.public_url));
   if (c.public_url.empty()) {
     c.public_url = default_public_url(c.listen_host, c.listen_port);
   } else if (c.public_url.rfind("http://", 0) != 0 && c.public_url.rfind("https://", 0) != 0) {
     return Error{"invalid_config", "--public-url must start with http:// or https://"};
   }
   c.owncast_url = values["owncast-url"];
-  while (!c.owncast_url.empty() && c.owncast_url.back() == '/') c.owncast_url.pop_back();
+  c.owncast_url = text::without_trailing_slashes(std::move(c.owncast_url));
   if (!c.owncast_url.empty() && c.owncast_url.rfind("http://", 0) != 0 && c.owncast_url.rfind("https://", 0) != 0)
     return Error{"invalid_config", "--owncast-url must start with http:// or https://"};
   c.owncast_token = values["owncast-token"];

@@ -140,13 +140,16 @@ struct Bus::Impl {
     if (!sub.wants(e.type)) return;
     const bool dur = sub.s.delivery == Delivery::durable && durable(e.type);
     std::lock_guard<std::mutex> lock(sub.m);
-    if (sub.quit || (dur && sub.behind)) return;  // behind: the journal has it
+    if (sub.quit) return;
+    if (dur && sub.behind) return sub.dropped->inc();  // deferred: the journal has it
     if (sub.q.size() < sub.s.capacity) {
       sub.q.push_back(e);
     } else if (dur) {
-      sub.q.clear();  // catch up from the journal instead (non-durable ones in it are lost)
+      // Catch up from the journal instead (non-durable ones in the queue are lost): every
+      // queued event and this one are counted, not the overflow as one.
+      sub.dropped->inc(sub.q.size() + 1);
+      sub.q.clear();
       sub.behind = true;
-      sub.dropped->inc();
     } else {
       sub.dropped->inc();
       return;

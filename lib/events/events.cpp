@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "core/json.h"
+
 namespace wm::events {
 
 namespace {
@@ -31,10 +33,7 @@ constexpr std::array<TypeInfo, kTypeCount> kTypes = {{
 
 const TypeInfo& info(Type t) { return kTypes[static_cast<size_t>(t)]; }
 
-std::string str(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using json_util::str;
 
 nlohmann::json body_json(const Body& body) {
   struct Visit {

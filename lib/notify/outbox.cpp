@@ -11,9 +11,17 @@ namespace wm::notify {
 
 using json = nlohmann::json;
 
+Status scan_outbox(const store::Store& store, const std::function<bool(std::string_view, std::string_view)>& fn) {
+  store::Table t = store.table(kOutboxTable);
+  return store.view([&](const store::ReadTxn& txn) {
+    txn.scan_prefix(t, kOutboxPrefix, false, fn);
+    return ok_status();
+  });
+}
+
 Outbox::Outbox(store::Store& store, Sender send, OutboxOptions opts)
     : store_(store),
-      table_(store.table("settings")),
+      table_(store.table(kOutboxTable)),
       send_(std::move(send)),
       opts_(opts),
       sent_(&own_sent_),

@@ -1,5 +1,5 @@
 // Persisted, ordered outbox for chat announcements. enqueue() commits the message to LMDB
-// (table "settings", keys "outbox/" + store::key::time_seq) and returns; a background thread
+// (its own table "announcement_outbox", keys "outbox/" + store::key::time_seq) and returns; a background thread
 // delivers messages one at a time in enqueue order, retrying with exponential backoff, and
 // deletes each once it is sent or has failed permanently. Messages left over from a previous
 // run are delivered after the outbox is started again. Delivery never touches anything else:
@@ -23,6 +23,11 @@
 namespace wm::notify {
 
 inline constexpr std::string_view kOutboxPrefix = "outbox/";
+inline constexpr const char* kOutboxTable = "announcement_outbox";  // owned by the Outbox
+
+// The stored messages in enqueue order (key, JSON value), for tests and tools; fn returns false
+// to stop. Reads the store, not the Outbox's counters.
+Status scan_outbox(const store::Store& store, const std::function<bool(std::string_view key, std::string_view value)>& fn);
 
 struct OutboxOptions {
   std::chrono::milliseconds initial_backoff{1000};  // first retry delay; doubles per failure

@@ -4,6 +4,7 @@
 
 #include "core/crypto.h"
 #include "core/json_limits.h"
+#include "core/text.h"
 #include "openpayments/compact_json.h"
 #include "openpayments/signature.h"
 
@@ -314,7 +315,7 @@ OpResult<WalletAddress> Client::get_wallet_address(const std::string& url) {
 
 OpResult<nlohmann::json> Client::get_jwks(const std::string& wallet_address_id) {
   std::string url = wallet_address_id;
-  while (!url.empty() && url.back() == '/') url.pop_back();
+  url = text::without_trailing_slashes(std::move(url));
   url.append("/jwks.json");
   auto j = call("GET", url, std::nullopt, std::nullopt, false);
   if (!j) return j;
@@ -452,7 +453,7 @@ OpResult<IncomingPayment> Client::create_incoming_payment(const std::string& rs,
   if (r.expires_at) body["expiresAt"] = *r.expires_at;
   if (r.metadata) body["metadata"] = *r.metadata;
   std::string url = rs;
-  while (!url.empty() && url.back() == '/') url.pop_back();
+  url = text::without_trailing_slashes(std::move(url));
   url.append("/incoming-payments");
   auto j = call("POST", url, token, compact_json(body), true);
   if (!j) return j.error();
@@ -483,7 +484,7 @@ OpResult<Quote> Client::create_quote(const std::string& rs, const std::string& t
   if (r.debit_amount) body["debitAmount"] = amount_json(*r.debit_amount);
   if (r.receive_amount) body["receiveAmount"] = amount_json(*r.receive_amount);
   std::string url = rs;
-  while (!url.empty() && url.back() == '/') url.pop_back();
+  url = text::without_trailing_slashes(std::move(url));
   url.append("/quotes");
   auto j = call("POST", url, token, compact_json(body), true);
   if (!j) return j.error();
@@ -499,7 +500,7 @@ OpResult<Quote> Client::get_quote(const std::string& id, const std::string& toke
 namespace {
 std::string outgoing_url(const std::string& rs) {
   std::string url = rs;
-  while (!url.empty() && url.back() == '/') url.pop_back();
+  url = text::without_trailing_slashes(std::move(url));
   url.append("/outgoing-payments");
   return url;
 }

@@ -31,9 +31,19 @@
 #include "openpayments/finish_hash.h"
 #include "openpayments/keys.h"
 #include "openpayments/money.h"
-#include "openpayments/transport.h"
+#include "net/transport.h"
 
 namespace wm::openpayments {
+
+// The transport lives in lib/net; these names keep Open Payments callers reading as before.
+using net::DevHost;
+using net::HttpRequest;
+using net::HttpResponse;
+using net::Transport;
+using net::TransportOptions;
+using net::http_error;
+using net::json_body;
+using net::parse_dev_hosts;
 
 struct OpError {
   int http_status = 0;

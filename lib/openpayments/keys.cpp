@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/json.h"
 #include "core/crypto.h"
 
 namespace wm::openpayments {
@@ -190,10 +191,7 @@ Result<std::string> PrivateKey::sign(std::string_view data) const {
 }
 
 Result<std::string> public_key_from_jwk(const nlohmann::json& jwk) {
-  auto str = [&](const char* k) {
-    auto it = jwk.is_object() ? jwk.find(k) : jwk.end();
-    return it != jwk.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
+  auto str = [&](const char* k) { return json_util::str(jwk, k); };
   if (!jwk.is_object() || str("kty") != "OKP" || str("crv") != "Ed25519")
     return invalid_key("JWK is not an OKP Ed25519 key");
   if (jwk.contains("alg") && str("alg") != "EdDSA") return invalid_key("JWK alg is not EdDSA");

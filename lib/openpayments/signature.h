@@ -12,15 +12,13 @@
 #include <vector>
 
 #include "core/result.h"
+#include "net/http_client.h"
 #include "openpayments/keys.h"
 
 namespace wm::openpayments {
 
-struct Header {
-  std::string name;
-  std::string value;
-};
-using Headers = std::vector<Header>;
+using Header = net::Header;  // lib/net's, so signed requests go out through it unchanged
+using Headers = net::Headers;
 
 // First header with that name (ASCII case-insensitive), or nullptr.
 const std::string* find_header(const Headers& headers, std::string_view name);

@@ -5,9 +5,11 @@
 #include <memory>
 #include <set>
 
+#include "core/json.h"
 #include "core/assets.h"
 #include "core/crypto.h"
 #include "core/json_limits.h"
+#include "core/text.h"
 #include "core/yaml.h"
 #include "owncast/api_client.h"
 #include "owncast/web_monetization.h"
@@ -19,7 +21,6 @@ using json = nlohmann::json;
 namespace {
 
 constexpr const char* kScopes[] = {"HAS_ADMIN_ACCESS", "CAN_SEND_SYSTEM_MESSAGES", "CAN_SEND_MESSAGES"};
-constexpr const char* kWidgetPath = "/plugins/wm/widget/";
 
 using Reply = ApiResponse;
 
@@ -40,7 +41,7 @@ class Conn {
 // "http(s)://host[:port][/path]" without user info, query, fragment or blanks; trailing '/' dropped.
 Result<std::string> normalise_url(const std::string& in, const std::string& what) {
   std::string url = in;
-  while (!url.empty() && url.back() == '/') url.pop_back();
+  url = text::without_trailing_slashes(std::move(url));
   size_t scheme = url.rfind("https://", 0) == 0 ? 8 : url.rfind("http://", 0) == 0 ? 7 : 0;
   bool ok = scheme != 0 && url.size() > scheme;
   for (unsigned char ch : url)
@@ -122,10 +123,7 @@ Result<Probe> read_status(const Conn& conn) {
   return p;
 }
 
-std::string str(const json& obj, const char* key) {
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using json_util::str;
 
 std::set<std::string> string_set(const json& arr) {
   std::set<std::string> out;
@@ -139,10 +137,14 @@ bool starts_with(const std::string& s, const std::string& prefix) {
   return !prefix.empty() && s.compare(0, prefix.size(), prefix) == 0;
 }
 
-// "<public>/plugins/wm/widget/" from our action's URL ("" if it is not one of our widget URLs).
+// The folder of our action's URL ("<public>/plugins/wm/widget/" for plugin.yml's
+// "/plugins/wm/widget/tip-panel"): other actions under it are ours too (an older widget URL).
+// The route comes from plugin.yml (the app's descriptor), never from this module.
 std::string widget_prefix(const std::string& action_url) {
-  auto at = action_url.find(kWidgetPath);
-  return at == std::string::npos ? "" : action_url.substr(0, at + std::string(kWidgetPath).size());
+  auto scheme = action_url.find("://");
+  auto slash = action_url.rfind('/');
+  if (scheme == std::string::npos || slash == std::string::npos || slash < scheme + 3) return "";
+  return action_url.substr(0, slash + 1);
 }
 
 bool same_action(const json& existing, const json& ours) {

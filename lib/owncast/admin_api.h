@@ -1,6 +1,6 @@
 // Connecting the sidecar to Owncast: probing a server and an access token, and setting up
 // everything the sidecar needs (webhook, access token, External Action) with Owncast's admin API
-// in one step. Talks HTTP with libcurl; no state, no logging (the admin password and tokens are
+// in one step. Talks HTTP through ApiClient (lib/net, policy admin_configured); no state, no logging (the admin password and tokens are
 // secrets: they appear in no error message).
 #pragma once
 #include <map>
@@ -56,7 +56,7 @@ struct ConnectReport {
 // - token: reuse existing_token if Owncast lists it with all scopes, else create one named
 //   token_name with the scopes.
 // - external action: read /api/admin/serverconfig, replace the entry whose url equals ours (or
-//   starts with our public base + "/plugins/wm/widget/"; further entries of ours are dropped),
+//   starts with the folder of our action URL from plugin.yml; further entries of ours are dropped),
 //   else append; POST the whole list back, preserving the operator's other actions. No POST when
 //   our entry is already identical.
 // All reads happen before the first change, so a wrong password or an unreadable answer changes

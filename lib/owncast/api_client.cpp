@@ -1,26 +1,26 @@
 #include "owncast/api_client.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
-#include <memory>
+
+#include "core/text.h"
+#include "net/http_client.h"
 
 namespace wm::owncast {
 
 namespace {
 constexpr size_t kMaxResponse = 8u << 20;
 
-size_t collect(char* data, size_t size, size_t n, void* user) {
-  auto* out = static_cast<std::string*>(user);
-  if (out->size() + size * n > kMaxResponse) return 0;  // aborts the transfer
-  out->append(data, size * n);
-  return size * n;
+// Owncast's URL is admin-configured: LAN and loopback are fine, metadata/link-local and our own
+// listeners are not (net::Policy::admin_configured). One pool of connections for every client.
+net::HttpClient& shared_client() {
+  static net::HttpClient client;
+  return client;
 }
 }  // namespace
 
 ApiClient::ApiClient(std::string base_url, std::string token, int timeout_s)
     : base_url_(std::move(base_url)), authorization_(token.empty() ? "" : "Bearer " + token), timeout_s_(timeout_s) {
-  while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+  base_url_ = text::without_trailing_slashes(std::move(base_url_));
 }
 
 ApiClient ApiClient::with_authorization(std::string base_url, std::string authorization, int timeout_s) {
@@ -31,35 +31,28 @@ ApiClient ApiClient::with_authorization(std::string base_url, std::string author
 
 Result<ApiResponse> ApiClient::request(const std::string& method, const std::string& path,
                                        const std::string* body) const {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  if (!curl) return Error{"owncast_unreachable", "cannot initialise libcurl"};
-  ApiResponse resp;
-  std::string url = base_url_ + path;
-  curl_slist* headers = curl_slist_append(nullptr, "Accept: application/json");
-  if (!authorization_.empty()) headers = curl_slist_append(headers, ("Authorization: " + authorization_).c_str());
-  if (body) headers = curl_slist_append(headers, "Content-Type: application/json");
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> hold(headers, curl_slist_free_all);
-  CURL* c = curl.get();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(std::min(timeout_s_, 5)));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(timeout_s_));
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp.body);
+  net::Request req;
+  req.method = method;
+  req.url = base_url_ + path;
+  req.timeout_ms = timeout_s_ * 1000L;
+  req.connect_timeout_ms = std::min(timeout_s_, 5) * 1000L;
+  req.max_response_bytes = kMaxResponse;
+  req.headers.push_back({"Accept", "application/json"});
+  if (!authorization_.empty()) req.headers.push_back({"Authorization", authorization_});
   if (body) {
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->data());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body->size()));
+    req.headers.push_back({"Content-Type", "application/json"});
+    req.body = *body;
   }
-  if (method != "GET" && method != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
-  CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK)
-    return Error{"owncast_unreachable", "Owncast at " + base_url_ + " did not answer: " + curl_easy_strerror(rc)};
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
-  char* location = nullptr;
-  if (curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location) resp.redirect = location;
+  net::Response r = shared_client().send(req, net::Policy::admin_configured());
+  if (r.error == net::NetError::blocked_address)
+    return Error{"owncast_unreachable", "Owncast at " + base_url_ +
+                                            " is an address the sidecar never calls (link-local, cloud metadata, "
+                                            "0.0.0.0 or its own port): use Owncast's own address"};
+  if (!r.ok()) return Error{"owncast_unreachable", "Owncast at " + base_url_ + " did not answer: " + r.error_message};
+  ApiResponse resp;
+  resp.status = r.status;
+  resp.body = std::move(r.body);
+  resp.redirect = std::move(r.location);
   return resp;
 }
 

@@ -1,4 +1,4 @@
-// Client for Owncast's integration API (Bearer access token) over libcurl.
+// Client for Owncast's integration API (Bearer access token) over lib/net (policy admin_configured).
 #pragma once
 #include <string>
 #include <vector>

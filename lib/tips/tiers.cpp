@@ -188,7 +188,7 @@ std::string theme_key(std::string_view stream_id) { return "tiers/theme/" + std:
 
 Result<std::optional<std::string>> read_setting(const store::Store& store, const std::string& key) {
   std::optional<std::string> out;
-  store::Table t = store.table("settings");
+  store::Table t = store.table(kTiersTable);
   auto st = store.view([&](const store::ReadTxn& txn) {
     if (auto v = txn.get(t, key)) out = std::string(*v);
     return ok_status();
@@ -198,7 +198,7 @@ Result<std::optional<std::string>> read_setting(const store::Store& store, const
 }
 
 Status write_setting(store::Store& store, const std::string& key, const std::string& value) {
-  store::Table t = store.table("settings");
+  store::Table t = store.table(kTiersTable);
   return store.update([&](store::WriteTxn& txn) { return txn.put(t, key, value); });
 }
 
@@ -443,9 +443,17 @@ Result<std::optional<TierSet>> load_custom(const store::Store& store, std::strin
   return std::optional<TierSet>{std::move(*set)};
 }
 
+Status scan_tier_rows(const store::Store& store, const std::function<bool(std::string_view, std::string_view)>& fn) {
+  store::Table t = store.table(kTiersTable);
+  return store.view([&](const store::ReadTxn& txn) {
+    txn.scan_prefix(t, "tiers/", false, fn);
+    return ok_status();
+  });
+}
+
 Status clear_custom(store::Store& store, std::string_view stream_id) {
   if (auto st = check_stream(stream_id); !st) return st;
-  store::Table t = store.table("settings");
+  store::Table t = store.table(kTiersTable);
   return store.update([&](store::WriteTxn& txn) {
     txn.del(t, custom_key(stream_id));
     return ok_status();
@@ -482,7 +490,7 @@ Result<std::optional<ThemeChoice>> load_theme(const store::Store& store, std::st
 
 Result<std::vector<std::pair<std::string, TierSet>>> saved_tier_sets(const store::Store& store) {
   std::set<std::string> streams;
-  store::Table t = store.table("settings");
+  store::Table t = store.table(kTiersTable);
   auto st = store.view([&](const store::ReadTxn& txn) {
     for (std::string_view prefix : {"tiers/custom/", "tiers/theme/"}) {
       txn.scan_prefix(t, prefix, false, [&](std::string_view k, std::string_view) {

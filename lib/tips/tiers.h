@@ -1,9 +1,10 @@
 // Tip tiers: ten built-in themes whose amounts are generated for the streamer's currency between a
 // min and a max (rounded to friendly values, integer arithmetic only), and custom tiers the
-// streamer defines. Custom tiers and the chosen theme live in the "settings" table under
-// "tiers/custom/<streamId>" and "tiers/theme/<streamId>".
+// streamer defines. Custom tiers and the chosen theme live in their own table "tiers" under
+// "tiers/custom/<streamId>" and "tiers/theme/<streamId>" (schema 4 kept them in "settings").
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -109,6 +110,9 @@ Result<std::optional<ThemeChoice>> load_theme(const store::Store& store, std::st
 // Every stream's saved tiers (custom, else a saved theme's), by stream id; streams that show the
 // defaults are left out. For checking settings against the tiers viewers can pick.
 Result<std::vector<std::pair<std::string, TierSet>>> saved_tier_sets(const store::Store& store);
+inline constexpr const char* kTiersTable = "tiers";
+// Every stored tier row (key, JSON value) in key order, for tests and tools; fn returns false to stop.
+Status scan_tier_rows(const store::Store& store, const std::function<bool(std::string_view key, std::string_view value)>& fn);
 
 // What the widget shows for a stream: its custom tiers if saved, else its saved theme, else
 // "fun" with default bounds in the given currency. `source` is "custom", "theme" or "default".

@@ -1,5 +1,6 @@
 #include "tips/tip_input.h"
 
+#include "core/json.h"
 #include "tips/tiers.h"
 #include "tips/tip_cancel.h"
 
@@ -27,10 +28,7 @@ bool has_control(std::string_view s, bool allow_newline) {
   return false;
 }
 
-std::string str(const json& j, const char* k) {
-  auto it = j.find(k);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using json_util::str;
 
 // Present, not null and not a string.
 bool not_string(const json& b, const char* k) {

@@ -1,5 +1,6 @@
 #include "tips/tip_record.h"
 
+#include "core/json.h"
 #include "core/json_limits.h"
 #include "core/timeutil.h"
 
@@ -9,10 +10,7 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string str(const json& j, const char* k) {
-  auto it = j.find(k);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using json_util::str;
 
 Amount amt(const json& j, const char* k) {
   auto it = j.find(k);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/json.h"
 #include "core/json_limits.h"
 #include "core/timeutil.h"
 #include "events/events.h"
@@ -14,10 +15,7 @@ using json = nlohmann::json;
 
 Error bad(const std::string& field, const std::string& message) { return Error{"invalid_webhook", message, field}; }
 
-std::string str(const json& j, const char* k) {
-  auto it = j.find(k);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using json_util::str;
 
 Result<std::vector<std::string>> parse_events(const json& v) {
   const std::string hint = "events must be a non-empty list of: tip.completed, tip.failed, tip.denied, follow, "

@@ -1,7 +1,8 @@
-// Where outgoing webhooks may go. The URLs are configured by the admin, so private and loopback
-// addresses are allowed (Home Assistant on the LAN is a real use); refused are link-local and
-// cloud-metadata ranges, unspecified/multicast addresses, and the sidecar's own listeners.
-// Redirects are never followed (the senders do not follow them).
+// Where outgoing webhooks may go: lib/net's admin_configured policy (the URLs are configured by the
+// admin, so private and loopback addresses are allowed: Home Assistant on the LAN is a real use;
+// refused are link-local and cloud-metadata ranges, unspecified/multicast addresses, and the
+// sidecar's own listeners). This file only parses endpoint URLs and words the refusal; the address
+// rule itself is net::admin_address_refusal. Redirects are never followed (lib/net never does).
 #pragma once
 #include <sys/socket.h>
 
@@ -11,13 +12,11 @@
 #include <vector>
 
 #include "core/result.h"
+#include "net/http_client.h"
 
 namespace wm::webhooks {
 
-struct Listener {  // one of the sidecar's own listen addresses
-  std::string host;  // as configured ("127.0.0.1", "::1", "0.0.0.0" = every local address)
-  int port = 0;
-};
+using Listener = net::Listener;  // one of the sidecar's own listen addresses
 
 // The listeners can change (port 0 is known only after bind), so they are asked for each time.
 using OwnListeners = std::function<std::vector<Listener>()>;

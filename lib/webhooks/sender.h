@@ -27,7 +27,7 @@ class Sender {
   virtual SendResult send(const std::string& url, const Headers& headers, const std::string& body, int timeout_ms) = 0;
 };
 
-// libcurl: POST, Content-Type application/json, no redirects, the address policy (policy.h)
+// lib/net: POST, Content-Type application/json, no redirects, the address policy (policy.h)
 // applied to every address it connects to.
 std::unique_ptr<Sender> make_curl_sender(OwnListeners own);
 

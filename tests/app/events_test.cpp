@@ -242,13 +242,10 @@ TEST_CASE("app events: kill -9 around the publish, restart: one announcement, on
     auto st = store::Store::open(so);
     REQUIRE(st);
     size_t queued = 0;
-    (void)(*st)->view([&](const store::ReadTxn& txn) {
-      txn.scan_prefix((*st)->table("settings"), notify::kOutboxPrefix, false, [&](std::string_view, std::string_view) {
-        ++queued;
-        return true;
-      });
-      return ok_status();
-    });
+    REQUIRE(notify::scan_outbox(**st, [&](std::string_view, std::string_view) {
+      ++queued;
+      return true;
+    }));
     CHECK(owncast.system_messages().size() + queued == 1);
     auto sum = analytics::summary(**st, "", "all_time", timeutil::now_ns());
     REQUIRE(sum);

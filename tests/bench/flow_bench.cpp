@@ -25,8 +25,8 @@
 
 #include "openpayments/client.h"
 #include "openpayments/finish_hash.h"
-#include "openpayments/ssrf.h"
-#include "openpayments/transport.h"
+#include "net/ssrf.h"
+#include "net/transport.h"
 
 using namespace wm::openpayments;
 using nlohmann::json;

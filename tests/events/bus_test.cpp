@@ -141,6 +141,33 @@ TEST_CASE("events: a durable subscriber that overflows catches up from the journ
   for (int i = 0; i < 40; ++i) CHECK(ids[i] == "t" + std::to_string(i));
 }
 
+TEST_CASE("events: a durable subscriber's overflow counts every event it defers to the journal") {
+  test::TempDir tmp;
+  auto st = open_store(tmp.path());
+  Metrics m;
+  Bus bus(*st, m);
+  std::mutex gate;
+  gate.lock();
+  std::atomic<bool> in_handler{false};
+  Seen seen;
+  REQUIRE(bus.subscribe({"durable", Delivery::durable, 2, {Type::tip_completed}, [&](const events::Event& e) {
+                           in_handler = true;
+                           std::lock_guard<std::mutex> l(gate);
+                           seen.add(e);
+                         }}));
+  REQUIRE(bus.publish(Type::tip_completed, tip("t0", 1)));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!in_handler && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  REQUIRE(in_handler);  // t0 is in hand, the queue is empty
+  for (int i = 1; i < 40; ++i) REQUIRE(bus.publish(Type::tip_completed, tip("t" + std::to_string(i), 1)));
+  // t1, t2 fill the queue; t3 overflows it (t1, t2 and t3 go back to the journal), t4..t39 wait
+  // in the journal too: 39 events did not go through the queue.
+  CHECK(m.render().find("owncast_wm_bus_dropped_total{subscriber=\"durable\"} 39\n") != std::string::npos);
+  gate.unlock();
+  REQUIRE(bus.drain(10000));
+  REQUIRE(seen.tip_ids().size() == 40);
+}
+
 TEST_CASE("events: a durable subscriber resumes after its cursor across a reopen; seqs keep rising") {
   test::TempDir tmp;
   uint64_t last = 0;

@@ -109,13 +109,10 @@ TEST_CASE("announce subscriber: a broken template is a counted 'failed' skip, an
   REQUIRE(r.announcer->announce(tip("shown", 100), false));
   CHECK(r.outbox->pending() == 2);
   std::vector<std::string> bodies;
-  (void)r.store->view([&](const store::ReadTxn& txn) {
-    txn.scan_prefix(r.store->table("settings"), notify::kOutboxPrefix, false, [&](std::string_view, std::string_view v) {
-      bodies.push_back(nlohmann::json::parse(v)["body"]);
-      return true;
-    });
-    return ok_status();
-  });
+  REQUIRE(notify::scan_outbox(*r.store, [&](std::string_view, std::string_view v) {
+    bodies.push_back(nlohmann::json::parse(v)["body"]);
+    return true;
+  }));
   REQUIRE(bodies.size() == 2);
   CHECK(bodies[0] == "Nova");
   CHECK(bodies[1] == "Nova: gg");

@@ -120,13 +120,10 @@ wm::notify::Sender poster_for(const std::string& url) {
 
 size_t outbox_rows(wm::store::Store& store) {
   size_t n = 0;
-  (void)store.view([&](const wm::store::ReadTxn& txn) {
-    txn.scan_prefix(store.table("settings"), wm::notify::kOutboxPrefix, false, [&](auto, auto) {
-      ++n;
-      return true;
-    });
-    return wm::ok_status();
-  });
+  REQUIRE(wm::notify::scan_outbox(store, [&](auto, auto) {
+    ++n;
+    return true;
+  }));
   return n;
 }
 

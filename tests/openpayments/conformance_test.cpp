@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "openpayments/client.h"
-#include "openpayments/ssrf.h"
+#include "net/ssrf.h"
 #include "support/sandbox.h"
 
 using namespace wm::openpayments;

@@ -1,4 +1,4 @@
-#include "openpayments/ssrf.h"
+#include "net/ssrf.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 
-using namespace wm::openpayments;
+using namespace wm::net;
 
 namespace {
 bool pub(const char* text) {

@@ -1,4 +1,4 @@
-#include "openpayments/transport.h"
+#include "net/transport.h"
 
 #include <httplib.h>
 
@@ -9,7 +9,7 @@
 #include <vector>
 #include <thread>
 
-using namespace wm::openpayments;
+using namespace wm::net;
 
 namespace {
 

@@ -109,9 +109,10 @@ TEST_CASE("store: table_names and schema version constants") {
                                    "events",  "events_by_type", "dedupe",
                                    "streams", "viewers",        "viewer_sessions",
                                    "tips",    "support",        "admin",
-                                   "bus_journal", "bus_cursors", "alerts", "webhooks", "webhook_outbox", "webhook_deliveries", "support_sessions", "goals"};
+                                   "bus_journal", "bus_cursors", "alerts", "webhooks", "webhook_outbox", "webhook_deliveries", "support_sessions", "goals",
+                                   "announcement_outbox", "tiers"};
   CHECK(wm::store::table_names() == want);
-  CHECK(wm::store::current_schema_version() == 4);
+  CHECK(wm::store::current_schema_version() == 5);
 }
 
 TEST_CASE("store: every table is usable and independent") {
@@ -285,8 +286,8 @@ TEST_CASE("store: view() runs fn in a read transaction and returns its status") 
 TEST_CASE("store: a fresh store records the current schema version in meta") {
   wm::test::TempDir tmp;
   auto s = open_store(tmp.path());
-  CHECK(s->schema_version() == 4);
-  CHECK(read(*s, s->table("meta"), "schema_version") == "4");
+  CHECK(s->schema_version() == 5);
+  CHECK(read(*s, s->table("meta"), "schema_version") == "5");
   CHECK(s->dir() == tmp.path());
 }
 
@@ -297,9 +298,9 @@ TEST_CASE("store: close and reopen keeps data and schema version") {
     put_one(*s, s->table("secrets"), "token", "abc");
   }
   auto s = open_store(tmp.path());
-  CHECK(s->schema_version() == 4);
+  CHECK(s->schema_version() == 5);
   CHECK(read(*s, s->table("secrets"), "token") == "abc");
-  CHECK(read(*s, s->table("meta"), "schema_version") == "4");
+  CHECK(read(*s, s->table("meta"), "schema_version") == "5");
 }
 
 TEST_CASE("store: a version 1 data dir is migrated to the current version and keeps its data") {
@@ -310,13 +311,45 @@ TEST_CASE("store: a version 1 data dir is migrated to the current version and ke
     put_one(*s, s->table("meta"), "schema_version", "1");  // as written by schema 1
   }
   auto s = open_store(tmp.path());
-  CHECK(s->schema_version() == 4);
-  CHECK(read(*s, s->table("meta"), "schema_version") == "4");
+  CHECK(s->schema_version() == 5);
+  CHECK(read(*s, s->table("meta"), "schema_version") == "5");
   CHECK(read(*s, s->table("events"), "k") == "v");
   put_one(*s, s->table("tips"), "t", "1");
   CHECK(read(*s, s->table("tips"), "t") == "1");
   put_one(*s, s->table("support"), "s", "2");
   CHECK(read(*s, s->table("support"), "s") == "2");
+}
+
+TEST_CASE("store: a version 4 data dir moves the outbox and the tiers out of settings, nothing lost") {
+  wm::test::TempDir tmp;
+  {
+    auto s = open_store(tmp.path());
+    put_one(*s, s->table("settings"), "outbox/0001", "{\"body\":\"one\"}");
+    put_one(*s, s->table("settings"), "outbox/0002", "{\"body\":\"two\"}");
+    put_one(*s, s->table("settings"), "tiers/custom/main", "[1]");
+    put_one(*s, s->table("settings"), "tiers/theme/main", "{}");
+    put_one(*s, s->table("settings"), "owncast-url", "http://o");  // a real setting stays
+    put_one(*s, s->table("settings"), "outbox", "not a row");       // no prefix match: stays
+    put_one(*s, s->table("meta"), "schema_version", "4");           // as written by schema 4
+  }
+  auto s = open_store(tmp.path());
+  CHECK(s->schema_version() == 5);
+  CHECK(read(*s, s->table("meta"), "schema_version") == "5");
+  CHECK(read(*s, s->table("announcement_outbox"), "outbox/0001") == "{\"body\":\"one\"}");
+  CHECK(read(*s, s->table("announcement_outbox"), "outbox/0002") == "{\"body\":\"two\"}");
+  CHECK(read(*s, s->table("tiers"), "tiers/custom/main") == "[1]");
+  CHECK(read(*s, s->table("tiers"), "tiers/theme/main") == "{}");
+  CHECK(read(*s, s->table("settings"), "owncast-url") == "http://o");
+  CHECK(read(*s, s->table("settings"), "outbox") == "not a row");
+  std::vector<std::string> left;
+  REQUIRE(s->view([&](const wm::store::ReadTxn& txn) {
+             txn.scan_prefix(s->table("settings"), "", false, [&](std::string_view k, std::string_view) {
+               left.emplace_back(k);
+               return true;
+             });
+             return wm::ok_status();
+           }).ok());
+  CHECK(left == std::vector<std::string>{"outbox", "owncast-url"});
 }
 
 TEST_CASE("store: a newer schema on disk is rejected") {
@@ -328,7 +361,7 @@ TEST_CASE("store: a newer schema on disk is rejected") {
   auto r = try_open(tmp.path());
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().code == "store_schema");
-  CHECK(r.error().message == "data dir was written by a newer owncast-wm (schema 99 > 4)");
+  CHECK(r.error().message == "data dir was written by a newer owncast-wm (schema 99 > 5)");
   // The failed open released the lock and left the data untouched.
   auto again = try_open(tmp.path());
   REQUIRE_FALSE(again.ok());

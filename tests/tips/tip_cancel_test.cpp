@@ -13,7 +13,7 @@
 #include <chrono>
 #include <thread>
 
-#include "openpayments/ssrf.h"
+#include "net/ssrf.h"
 #include "support/sandbox.h"
 #include "support/test_support.h"
 #include "tips/tip_service.h"

@@ -17,7 +17,7 @@
 #include <thread>
 #include <tuple>
 
-#include "openpayments/ssrf.h"
+#include "net/ssrf.h"
 #include "support/sandbox.h"
 #include "support/test_support.h"
 

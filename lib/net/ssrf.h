@@ -12,7 +12,7 @@
 
 #include "core/result.h"
 
-namespace wm::openpayments {
+namespace wm::net {
 
 // a.b.c.d as a host-order integer (a in the top byte).
 bool is_public_ipv4(uint32_t address);
@@ -33,4 +33,4 @@ struct DevHost {
 Result<std::vector<DevHost>> parse_dev_hosts(std::string_view text);
 bool is_dev_host(const std::vector<DevHost>& hosts, std::string_view host, int port);
 
-}  // namespace wm::openpayments
+}  // namespace wm::net

@@ -1,4 +1,4 @@
-// libcurl HTTP transport for Open Payments: TLS verified, https only, no redirects, size cap,
+// The Open Payments flavour of lib/net (net/http_client.h does the HTTP): TLS verified, https only, no redirects, size cap,
 // keep-alive (a small pool of easy handles), and an SSRF guard on the address curl actually
 // connects to (CURLOPT_OPENSOCKETFUNCTION). Dev hosts (host:port allowlist) may be loopback or
 // private and are spoken to over plain http even when the URL says https. A signature covers the
@@ -19,10 +19,10 @@
 #include <vector>
 
 #include "core/result.h"
-#include "openpayments/signature.h"
-#include "openpayments/ssrf.h"
+#include "net/http_client.h"
+#include "net/ssrf.h"
 
-namespace wm::openpayments {
+namespace wm::net {
 
 struct TransportOptions {
   long connect_timeout_ms = 5000;
@@ -57,6 +57,7 @@ class Transport {
 
   // Any HTTP status is a successful Result; only transport failures are errors. GETs are
   // retried once after retry_backoff_ms on connection errors and 5xx.
+  // Policy: dev_hosts (public_only when the list is empty).
   Result<HttpResponse> send(const HttpRequest& request);
   const TransportOptions& options() const { return options_; }
   // The URL the server rebuilds from the request (its @target-uri): for a dev host
@@ -67,13 +68,10 @@ class Transport {
   std::string browser_url(const std::string& url) const;
 
  private:
-  void* acquire();
-  void release(void* handle);
-  Result<HttpResponse> attempt(void* handle, const HttpRequest& request, bool* retryable);
+  Result<HttpResponse> attempt(const HttpRequest& request, bool* retryable);
 
   TransportOptions options_;
-  std::mutex mu_;
-  std::vector<void*> idle_;  // CURL* easy handles (each keeps its own connection cache)
+  HttpClient client_;
 };
 
 // "http_error" with status and a short excerpt of the body.
@@ -81,4 +79,4 @@ Error http_error(const HttpResponse& response);
 // The body parsed as JSON, or "invalid_response".
 Result<nlohmann::json> json_body(const HttpResponse& response);
 
-}  // namespace wm::openpayments
+}  // namespace wm::net

@@ -1,4 +1,4 @@
-#include "openpayments/ssrf.h"
+#include "net/ssrf.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -7,7 +7,7 @@
 #include <charconv>
 #include <cstring>
 
-namespace wm::openpayments {
+namespace wm::net {
 
 namespace {
 
@@ -167,4 +167,4 @@ bool is_dev_host(const std::vector<DevHost>& hosts, std::string_view host, int p
                      [&](const DevHost& d) { return d.port == port && d.host == h; });
 }
 
-}  // namespace wm::openpayments
+}  // namespace wm::net
