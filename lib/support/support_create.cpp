@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "core/crypto.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "support/support_service.h"
@@ -17,10 +18,7 @@ using json = nlohmann::json;
 using C = SupportErrorCode;
 namespace op = openpayments;
 
-std::string str(const json& j, const char* k) {
-  auto it = j.find(k);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using json_util::str;
 
 SupportError wallet_error(const op::OpError& e, C kind, const std::string& what) {
   log::info("support not created: a wallet request failed",

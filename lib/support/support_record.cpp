@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "core/json.h"
 #include "core/timeutil.h"
 
 namespace wm::support {
@@ -13,10 +14,7 @@ using json = nlohmann::json;
 constexpr std::array<std::string_view, 8> kStatus = {"awaiting_consent", "active",  "paused", "limit_reached",
                                                      "stopped",          "denied",  "failed", "expired"};
 
-std::string str(const json& j, const char* k) {
-  auto it = j.find(k);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using json_util::str;
 
 template <typename T>
 T num(const json& j, const char* k, T def) {
