@@ -64,6 +64,31 @@ std::string joined(const std::vector<std::string>& v) {
   return out;
 }
 
+// What connect did, for the operator.
+void print_report(std::ostream& out, const Config& cfg, const owncast::ConnectPlan& plan,
+                  const owncast::ConnectReport& report) {
+  const auto& r = report;
+  out << "Connected owncast-wm to Owncast " << r.version << " at " << cfg.owncast_url << "\n";
+  out << "  webhook:         #" << r.webhook_id << (r.webhook_created ? " created" : " already set up") << " ("
+      << plan.events.size() << " events)";
+  if (r.webhooks_removed > 0)
+    out << "; removed " << r.webhooks_removed << " older webhook" << (r.webhooks_removed > 1 ? "s" : "")
+        << " of owncast-wm";
+  out << "\n";
+  out << "  access token:    \"" << r.token_name << "\" " << (r.token_created ? "created" : "reused") << " ("
+      << joined(plan.scopes) << "), saved in " << cfg.data_dir << "\n";
+  out << "  external action: \"" << plan.external_action.value("title", "") << "\" "
+      << (r.action_created ? "added" : r.action_updated ? "updated" : "already up to date") << "\n";
+  auto pinned = cfg.pinned.find("owncast-token");
+  if (pinned != cfg.pinned.end() && !crypto::ct_equal(cfg.owncast_token, r.access_token))
+    out << "Note: the Owncast token from " << pinned->second << " takes precedence over the saved one; remove it "
+        << "to use the new token.\n";
+  if (loopback(host_of(cfg.public_url)) && !loopback(host_of(cfg.owncast_url)))
+    out << "Note: Owncast will call " << host_of(cfg.public_url)
+        << " for webhooks; if Owncast runs on another machine, run connect again with --public-url.\n";
+  out << "Start owncast-wm (or restart it) to use the connection.\n";
+}
+
 }  // namespace
 
 int cmd_connect(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err) {
@@ -126,26 +151,7 @@ int cmd_connect(const std::vector<std::string>& args, std::istream& in, std::ost
     return fail(1, "Owncast is set up, but the access token could not be saved in " + config->data_dir + ": " +
                        saved.error().message);
 
-  const auto& r = *report;
-  out << "Connected owncast-wm to Owncast " << r.version << " at " << config->owncast_url << "\n";
-  out << "  webhook:         #" << r.webhook_id << (r.webhook_created ? " created" : " already set up") << " ("
-      << plan->events.size() << " events)";
-  if (r.webhooks_removed > 0)
-    out << "; removed " << r.webhooks_removed << " older webhook" << (r.webhooks_removed > 1 ? "s" : "")
-        << " of owncast-wm";
-  out << "\n";
-  out << "  access token:    \"" << r.token_name << "\" " << (r.token_created ? "created" : "reused") << " ("
-      << joined(plan->scopes) << "), saved in " << config->data_dir << "\n";
-  out << "  external action: \"" << plan->external_action.value("title", "") << "\" "
-      << (r.action_created ? "added" : r.action_updated ? "updated" : "already up to date") << "\n";
-  auto pinned = config->pinned.find("owncast-token");
-  if (pinned != config->pinned.end() && !crypto::ct_equal(config->owncast_token, r.access_token))
-    out << "Note: the Owncast token from " << pinned->second << " takes precedence over the saved one; remove it "
-        << "to use the new token.\n";
-  if (loopback(host_of(config->public_url)) && !loopback(host_of(config->owncast_url)))
-    out << "Note: Owncast will call " << host_of(config->public_url)
-        << " for webhooks; if Owncast runs on another machine, run connect again with --public-url.\n";
-  out << "Start owncast-wm (or restart it) to use the connection.\n";
+  print_report(out, *config, *plan, *report);
   return 0;
 }
 

@@ -119,43 +119,45 @@ std::vector<std::string> presented_sessions(const Request& req) {
   return out;
 }
 
+// POST /plugins/wm/tips: a new tip (or the replay of an Idempotency-Key) with its quote.
+void create_tip(const TipServiceProvider& tips, const TipRouteConfig& cfg, http::Server& server, const Request& req,
+                Response& res) {
+  auto service = tips();
+  if (!service) return not_configured(res);
+  auto body = http::json_body(req, res, cfg.max_body);
+  if (!body) return;
+  tips::CreateRequest cr;
+  cr.body = std::move(*body);
+  cr.idempotency_key = req.get_header_value("Idempotency-Key");
+  cr.client_ip = server.client_ip(req);
+  if (cfg.viewer_sessions)  // the first presented id that names a live session is the creator
+    for (const auto& id : presented_sessions(req))
+      if (cfg.viewer_sessions->get(id)) {
+        cr.viewer_session = id;
+        break;
+      }
+  auto r = service->create(cr);
+  if (!r) return tip_error(res, r.error());
+  const auto& t = r->tip;
+  const auto fee = tips::quote_fee(t.debit_amount, t.receive_amount);
+  json out{{"id", t.id},
+           {"status", t.status},
+           {"quote",
+            {{"debitAmount", openpayments::to_json(t.debit_amount)},
+             {"receiveAmount", openpayments::to_json(t.receive_amount)},
+             {"expiresAt", t.quote_expires_at.empty() ? json(nullptr) : json(t.quote_expires_at)},
+             {"fee", fee.fee ? openpayments::to_json(*fee.fee) : json(nullptr)},
+             {"highFees", fee.high}}},
+           {"consentUrl", t.consent_url},
+           {"statusUrl", (cfg.public_url ? cfg.public_url() : std::string()) + "/plugins/wm/tips/" + t.id}};
+  http::json_reply(res, r->replayed ? 200 : 201, out);
+}
+
 }  // namespace
 
 void register_tip_routes(http::Server& server, TipServiceProvider tips, TipRouteConfig cfg) {
-  auto status_url = [cfg](const std::string& id) {
-    return (cfg.public_url ? cfg.public_url() : std::string()) + "/plugins/wm/tips/" + id;
-  };
-
-  server.post("/plugins/wm/tips", Access::public_, [tips, cfg, status_url, &server](const Request& req, Response& res) {
-    auto service = tips();
-    if (!service) return not_configured(res);
-    auto body = http::json_body(req, res, cfg.max_body);
-    if (!body) return;
-    tips::CreateRequest cr;
-    cr.body = std::move(*body);
-    cr.idempotency_key = req.get_header_value("Idempotency-Key");
-    cr.client_ip = server.client_ip(req);
-    if (cfg.viewer_sessions)  // the first presented id that names a live session is the creator
-      for (const auto& id : presented_sessions(req))
-        if (cfg.viewer_sessions->get(id)) {
-          cr.viewer_session = id;
-          break;
-        }
-    auto r = service->create(cr);
-    if (!r) return tip_error(res, r.error());
-    const auto& t = r->tip;
-    const auto fee = tips::quote_fee(t.debit_amount, t.receive_amount);
-    json out{{"id", t.id},
-             {"status", t.status},
-             {"quote",
-              {{"debitAmount", openpayments::to_json(t.debit_amount)},
-               {"receiveAmount", openpayments::to_json(t.receive_amount)},
-               {"expiresAt", t.quote_expires_at.empty() ? json(nullptr) : json(t.quote_expires_at)},
-               {"fee", fee.fee ? openpayments::to_json(*fee.fee) : json(nullptr)},
-               {"highFees", fee.high}}},
-             {"consentUrl", t.consent_url},
-             {"statusUrl", status_url(t.id)}};
-    http::json_reply(res, r->replayed ? 200 : 201, out);
+  server.post("/plugins/wm/tips", Access::public_, [tips, cfg, &server](const Request& req, Response& res) {
+    create_tip(tips, cfg, server, req, res);
   });
 
   server.get(std::string("/plugins/wm/tips/") + kIdPattern, Access::public_,

@@ -154,8 +154,13 @@ std::string default_public_url(const std::string& listen_host, int port) {
   return "http://" + host + ":" + std::to_string(port);
 }
 
-Result<Config> load_config(const std::vector<std::string>& args, std::vector<std::string>* positional) {
-  std::map<std::string, std::string> flags;
+namespace {
+
+using Values = std::map<std::string, std::string>;
+
+// "--name value" / "--name=value" pairs; anything else is positional (or an error without a list).
+Result<Values> parse_flags(const std::vector<std::string>& args, std::vector<std::string>* positional) {
+  Values flags;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a.rfind("--", 0) != 0 || a.size() == 2) {
@@ -179,11 +184,15 @@ Result<Config> load_config(const std::vector<std::string>& args, std::vector<std
     }
     flags[name] = value;
   }
+  return flags;
+}
 
-  std::map<std::string, std::string> values, source;
+// Defaults, then the config file, then the environment, then flags; `source` names where each
+// value that is not a default came from.
+Status gather_values(const Values& flags, Values& values, Values& source) {
   for (const auto& o : config_options()) values[o.flag] = o.def;
   std::string cfg_path;
-  if (flags.count("config")) cfg_path = flags["config"];
+  if (auto it = flags.find("config"); it != flags.end()) cfg_path = it->second;
   else if (const char* e = std::getenv("OWNCAST_WM_CONFIG")) cfg_path = e;
   if (!cfg_path.empty()) {
     auto file = read_file(cfg_path);
@@ -200,16 +209,40 @@ Result<Config> load_config(const std::vector<std::string>& args, std::vector<std
       source[o.flag] = "env " + o.env;
     }
   }
-  for (auto& [k, v] : flags) {
+  for (const auto& [k, v] : flags) {
     values[k] = v;
     source[k] = "flag --" + k;
   }
+  return Ok{};
+}
 
-  Config c;
-  if (auto s = parse_listen(values["listen"], c.listen_host, c.listen_port); !s) return s.error();
+// values[flag] as an integer in [lo, hi], else "--flag must be <what>".
+Status int_value(Values& values, const char* flag, long lo, long hi, const std::string& what, long& out) {
+  if (!parse_int(values[flag], lo, hi, out)) return Error{"invalid_config", std::string("--") + flag + " must be " + what};
+  return Ok{};
+}
+
+// values[flag] as "on"/"off".
+Status on_off(Values& values, const char* flag, bool& out) {
+  const std::string& v = values[flag];
+  if (v != "on" && v != "off") return Error{"invalid_config", std::string("--") + flag + " must be on or off, got '" + v + "'"};
+  out = v == "on";
+  return Ok{};
+}
+
+Status http_url(std::string& url, const char* flag) {
+  url = text::without_trailing_slashes(std::move(url));
+  if (!url.empty() && url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+    return Error{"invalid_config", std::string("--") + flag + " must start with http:// or https://"};
+  return Ok{};
+}
+
+// Listeners, URLs and the data dir.
+Status apply_places(Values& values, Config& c) {
+  if (auto s = parse_listen(values["listen"], c.listen_host, c.listen_port); !s) return s;
   if (!values["webhook-listen"].empty()) {
     auto s = parse_listen(values["webhook-listen"], c.webhook_listen_host, c.webhook_listen_port, "--webhook-listen");
-    if (!s) return s.error();
+    if (!s) return s;
     // The same address as --listen means no separate listener (port 0 always means a new one).
     if (c.webhook_listen_host == c.listen_host && c.webhook_listen_port == c.listen_port && c.listen_port != 0)
       c.webhook_listen_port = -1;
@@ -217,16 +250,14 @@ Result<Config> load_config(const std::vector<std::string>& args, std::vector<std
   c.data_dir = values["data-dir"];
   if (c.data_dir.empty()) return Error{"invalid_config", "--data-dir must not be empty"};
   c.public_url = values["public-url"];
-  c.public_url = text::without_trailing_slashes(std::move(c.public_url));
-  if (c.public_url.empty()) {
-    c.public_url = default_public_url(c.listen_host, c.listen_port);
-  } else if (c.public_url.rfind("http://", 0) != 0 && c.public_url.rfind("https://", 0) != 0) {
-    return Error{"invalid_config", "--public-url must start with http:// or https://"};
-  }
+  if (auto s = http_url(c.public_url, "public-url"); !s) return s;
+  if (c.public_url.empty()) c.public_url = default_public_url(c.listen_host, c.listen_port);
   c.owncast_url = values["owncast-url"];
-  c.owncast_url = text::without_trailing_slashes(std::move(c.owncast_url));
-  if (!c.owncast_url.empty() && c.owncast_url.rfind("http://", 0) != 0 && c.owncast_url.rfind("https://", 0) != 0)
-    return Error{"invalid_config", "--owncast-url must start with http:// or https://"};
+  return http_url(c.owncast_url, "owncast-url");
+}
+
+// Owncast's webhook, the HTTP server and logging.
+Status apply_server(Values& values, Config& c) {
   c.owncast_token = values["owncast-token"];
   c.webhook_token = values["webhook-token"];
   c.webhook_secret = values["webhook-secret"];
@@ -241,48 +272,43 @@ Result<Config> load_config(const std::vector<std::string>& args, std::vector<std
   c.log_format = values["log-format"];
   if (c.log_format != "text" && c.log_format != "json")
     return Error{"invalid_config", "--log-format must be text or json, got '" + c.log_format + "'"};
-  long q;
-  if (!parse_int(values["webhook-queue"], 16, 10000000, q))
-    return Error{"invalid_config", "--webhook-queue must be a number from 16 to 10000000"};
-  c.webhook_queue = static_cast<size_t>(q);
+  long n;
+  if (auto s = int_value(values, "webhook-queue", 16, 10000000, "a number from 16 to 10000000", n); !s) return s;
+  c.webhook_queue = static_cast<size_t>(n);
   c.webhook_ack = values["webhook-ack"];
   if (c.webhook_ack != "durable" && c.webhook_ack != "queued")
     return Error{"invalid_config", "--webhook-ack must be durable or queued, got '" + c.webhook_ack + "'"};
-  long threads;
-  if (!parse_int(values["http-threads"], 4, 1024, threads))
-    return Error{"invalid_config", "--http-threads must be a number from 4 to 1024"};
-  c.http_threads = static_cast<size_t>(threads);
-  long sse;
-  if (!parse_int(values["sse-max-clients"], 1, 1024, sse))
-    return Error{"invalid_config", "--sse-max-clients must be a number from 1 to 1024"};
-  c.sse_max_clients = static_cast<size_t>(sse);
-  const std::string& al = values["access-log"];
-  if (al != "on" && al != "off") return Error{"invalid_config", "--access-log must be on or off, got '" + al + "'"};
-  c.access_log = al == "on";
-  long rec;
-  if (!parse_int(values["owncast-reconcile"], 0, 86400, rec))
-    return Error{"invalid_config", "--owncast-reconcile must be 0-86400 seconds"};
-  c.owncast_reconcile_s = static_cast<int>(rec);
+  if (auto s = int_value(values, "http-threads", 4, 1024, "a number from 4 to 1024", n); !s) return s;
+  c.http_threads = static_cast<size_t>(n);
+  if (auto s = int_value(values, "sse-max-clients", 1, 1024, "a number from 1 to 1024", n); !s) return s;
+  c.sse_max_clients = static_cast<size_t>(n);
+  if (auto s = on_off(values, "access-log", c.access_log); !s) return s;
+  if (auto s = int_value(values, "owncast-reconcile", 0, 86400, "0-86400 seconds", n); !s) return s;
+  c.owncast_reconcile_s = static_cast<int>(n);
+  if (auto s = int_value(values, "admin-session-idle", 60, 604800, "60-604800 seconds", n); !s) return s;
+  c.admin_session_idle_s = static_cast<int>(n);
+  c.trusted_proxies = values["trusted-proxies"];  // parsed (and refused) by the HTTP server set-up
+  return Ok{};
+}
+
+// The wallet, Open Payments, tips, announcements and streaming support.
+Status apply_payments(Values& values, Config& c) {
   c.wallet_address = values["wallet-address"];
   c.client_wallet_address = values["client-wallet-address"];
   if (c.client_wallet_address.empty()) c.client_wallet_address = c.wallet_address;
   c.key_id = values["key-id"];
   c.key_file = values["key-file"];
   c.op_dev_hosts = values["op-dev-hosts"];
-  long t;
-  if (!parse_int(values["op-timeout"], 1, 300, t)) return Error{"invalid_config", "--op-timeout must be 1-300 seconds"};
-  c.op_timeout_s = static_cast<int>(t);
   long n;
-  if (!parse_int(values["tip-rate-ip"], 0, 100000, n)) return Error{"invalid_config", "--tip-rate-ip must be 0-100000"};
+  if (auto s = int_value(values, "op-timeout", 1, 300, "1-300 seconds", n); !s) return s;
+  c.op_timeout_s = static_cast<int>(n);
+  if (auto s = int_value(values, "tip-rate-ip", 0, 100000, "0-100000", n); !s) return s;
   c.tip_rate_ip = static_cast<int>(n);
-  if (!parse_int(values["tip-rate-wallet"], 0, 100000, n))
-    return Error{"invalid_config", "--tip-rate-wallet must be 0-100000"};
+  if (auto s = int_value(values, "tip-rate-wallet", 0, 100000, "0-100000", n); !s) return s;
   c.tip_rate_wallet = static_cast<int>(n);
-  if (!parse_int(values["tip-receipt-timeout"], 1, 86400, n))
-    return Error{"invalid_config", "--tip-receipt-timeout must be 1-86400 seconds"};
+  if (auto s = int_value(values, "tip-receipt-timeout", 1, 86400, "1-86400 seconds", n); !s) return s;
   c.tip_receipt_timeout_s = static_cast<int>(n);
-  if (!parse_int(values["support-interval"], 5, 3600, n))
-    return Error{"invalid_config", "--support-interval must be 5-3600 seconds"};
+  if (auto s = int_value(values, "support-interval", 5, 3600, "5-3600 seconds", n); !s) return s;
   c.support_interval_s = static_cast<int>(n);
   for (const char* k : {"tip-min", "tip-max", "announce-min"}) {
     const std::string& v = values[k];
@@ -295,16 +321,23 @@ Result<Config> load_config(const std::vector<std::string>& args, std::vector<std
   c.announce_template = values["announce-template"];
   if (c.announce_template.size() > 500) return Error{"invalid_config", "--announce-template is longer than 500 bytes"};
   c.announce_min = values["announce-min"];
-  const std::string& an = values["anonymous-tips"];
-  if (an != "on" && an != "off") return Error{"invalid_config", "--anonymous-tips must be on or off, got '" + an + "'"};
-  c.anonymous_tips = an == "on";
+  if (auto s = on_off(values, "anonymous-tips", c.anonymous_tips); !s) return s;
   c.currency_display = values["currency-display"];
   if (c.currency_display != "code" && c.currency_display != "symbol")
     return Error{"invalid_config", "--currency-display must be code or symbol, got '" + c.currency_display + "'"};
-  if (!parse_int(values["admin-session-idle"], 60, 604800, n))
-    return Error{"invalid_config", "--admin-session-idle must be 60-604800 seconds"};
-  c.admin_session_idle_s = static_cast<int>(n);
-  c.trusted_proxies = values["trusted-proxies"];  // parsed (and refused) by the HTTP server set-up
+  return Ok{};
+}
+
+}  // namespace
+
+Result<Config> load_config(const std::vector<std::string>& args, std::vector<std::string>* positional) {
+  auto flags = parse_flags(args, positional);
+  if (!flags) return flags.error();
+  Values values, source;
+  if (auto s = gather_values(*flags, values, source); !s) return s.error();
+  Config c;
+  for (auto apply : {apply_places, apply_server, apply_payments})
+    if (auto s = apply(values, c); !s) return s.error();
   c.pinned = source;
   return c;
 }
