@@ -190,37 +190,17 @@ Result<Probe> probe(const std::string& base_url, const std::string& token, int t
   return p;
 }
 
-Result<ConnectReport> connect(const std::string& base_url, const std::string& admin_password,
-                              const ConnectPlan& plan, int timeout_s) {
-  auto base = normalise_url(base_url, "the Owncast URL");
-  if (!base) return base.error();
-  if (auto s = check_plan(plan); !s) return s.error();
-  ConnectReport report;
-  auto status = read_status(Conn(*base, "", timeout_s));
-  if (!status) return status.error();
-  report.version = status->version;
+namespace {
 
-  // Every read first: a wrong password or a strange answer stops here with nothing changed.
-  Conn admin(*base, "Basic " + crypto::base64("admin:" + admin_password), timeout_s);
-  auto hooks = admin_list(admin, "/api/admin/webhooks", "list its webhooks");
-  if (!hooks) return hooks.error();
-  auto tokens = admin_list(admin, "/api/admin/accesstokens", "list its access tokens");
-  if (!tokens) return tokens.error();
-  auto config = admin_call(admin, "/api/admin/serverconfig", nullptr, "read its server config");
-  if (!config) return config.error();
-  if (!config->is_object()) return Error{"owncast_error", "Owncast's server config is not a JSON object"};
-  json actions = config->value("externalActions", json::array());
-  if (actions.is_null()) actions = json::array();
-  if (!actions.is_array()) return Error{"owncast_error", "Owncast's externalActions is not a list"};
-
-  // Webhook: keep an identical one of ours, else create; then remove every other one of ours.
+// Webhook: keep an identical one of ours, else create; then remove every other one of ours.
+Status set_up_webhook(const Conn& admin, const json& hooks, const ConnectPlan& plan, ConnectReport& report) {
   const std::set<std::string> events(plan.events.begin(), plan.events.end());
   auto ours = [&](const json& h) {
     std::string url = str(h, "url");
     return url == plan.webhook_url || starts_with(url, plan.webhook_url_prefix);
   };
   const json* keep = nullptr;
-  for (const auto& h : *hooks)
+  for (const auto& h : hooks)
     if (h.is_object() && str(h, "url") == plan.webhook_url && string_set(h.value("events", json())) == events &&
         h.contains("id") && h["id"].is_number_integer()) {
       keep = &h;
@@ -237,7 +217,7 @@ Result<ConnectReport> connect(const std::string& base_url, const std::string& ad
     report.webhook_id = (*created)["id"].get<int>();
     report.webhook_created = true;
   }
-  for (const auto& h : *hooks) {
+  for (const auto& h : hooks) {
     if (!h.is_object() || !ours(h) || !h.contains("id") || !h["id"].is_number_integer()) continue;
     int id = h["id"].get<int>();
     if (id == report.webhook_id) continue;
@@ -247,7 +227,11 @@ Result<ConnectReport> connect(const std::string& base_url, const std::string& ad
     ++report.webhooks_removed;
   }
 
-  // External action: replace ours (first one; drop further copies) or append.
+  return Ok{};
+}
+
+// External action: replace ours (first one; drop further copies) or append.
+Status set_up_action(const Conn& admin, const json& actions, const ConnectPlan& plan, ConnectReport& report) {
   json ours_action = plan.external_action;
   const std::string our_url = str(ours_action, "url");
   const std::string prefix = widget_prefix(our_url);
@@ -276,10 +260,14 @@ Result<ConnectReport> connect(const std::string& base_url, const std::string& ad
     report.action_updated = found;
   }
 
-  // Access token last, so that a failure above leaves no orphaned secret in Owncast.
+  return Ok{};
+}
+
+// Access token: reuse the saved one when Owncast still has it with every scope, else create one.
+Status set_up_token(const Conn& admin, const json& tokens, const ConnectPlan& plan, ConnectReport& report) {
   if (!plan.existing_token.empty()) {
     const std::set<std::string> wanted(plan.scopes.begin(), plan.scopes.end());
-    for (const auto& t : *tokens) {
+    for (const auto& t : tokens) {
       if (!t.is_object() || !crypto::ct_equal(str(t, "accessToken"), plan.existing_token)) continue;
       auto have = string_set(t.value("scopes", json()));
       bool all = true;
@@ -302,6 +290,38 @@ Result<ConnectReport> connect(const std::string& base_url, const std::string& ad
     if (report.token_name.empty()) report.token_name = plan.token_name;
     report.token_created = true;
   }
+  return Ok{};
+}
+
+}  // namespace
+
+Result<ConnectReport> connect(const std::string& base_url, const std::string& admin_password,
+                              const ConnectPlan& plan, int timeout_s) {
+  auto base = normalise_url(base_url, "the Owncast URL");
+  if (!base) return base.error();
+  if (auto s = check_plan(plan); !s) return s.error();
+  ConnectReport report;
+  auto status = read_status(Conn(*base, "", timeout_s));
+  if (!status) return status.error();
+  report.version = status->version;
+
+  // Every read first: a wrong password or a strange answer stops here with nothing changed.
+  Conn admin(*base, "Basic " + crypto::base64("admin:" + admin_password), timeout_s);
+  auto hooks = admin_list(admin, "/api/admin/webhooks", "list its webhooks");
+  if (!hooks) return hooks.error();
+  auto tokens = admin_list(admin, "/api/admin/accesstokens", "list its access tokens");
+  if (!tokens) return tokens.error();
+  auto config = admin_call(admin, "/api/admin/serverconfig", nullptr, "read its server config");
+  if (!config) return config.error();
+  if (!config->is_object()) return Error{"owncast_error", "Owncast's server config is not a JSON object"};
+  json actions = config->value("externalActions", json::array());
+  if (actions.is_null()) actions = json::array();
+  if (!actions.is_array()) return Error{"owncast_error", "Owncast's externalActions is not a list"};
+
+  if (auto s = set_up_webhook(admin, *hooks, plan, report); !s) return s.error();
+  if (auto s = set_up_action(admin, actions, plan, report); !s) return s.error();
+  // Access token last, so that a failure above leaves no orphaned secret in Owncast.
+  if (auto s = set_up_token(admin, *tokens, plan, report); !s) return s.error();
   return report;
 }
 
