@@ -61,9 +61,9 @@ void App::Impl::publish_support(const support::SupportNote& n) {
   events::Support body{r.id, std::string(support::to_string(r.status)), r.rate, n.amount,
                        openpayments::Amount{r.received_units, r.rate.asset_code, r.rate.asset_scale},
                        r.anonymous ? std::string() : r.display_name, r.anonymous};
-  const auto type = n.kind == "started"   ? events::Type::support_started
-                    : n.kind == "payment" ? events::Type::support_payment
-                                          : events::Type::support_stopped;
+  const auto type = n.kind == support::NoteKind::started   ? events::Type::support_started
+                    : n.kind == support::NoteKind::payment ? events::Type::support_payment
+                                                           : events::Type::support_stopped;
   if (auto e = bus->publish(type, body); !e) log::warn("support: event not published", {{"error", e.error().message}});
 }
 
@@ -156,7 +156,7 @@ alerts::View App::Impl::alert_view() const {
   }
   v.sample = openpayments::Amount{500, "EUR", 2};
   if (auto w = wallet_asset()) {
-    if (auto a = tips::parse_decimal("5", w->code, w->scale)) v.sample = *a;
+    if (auto a = openpayments::parse_decimal("5", w->code, w->scale)) v.sample = *a;
   }
   return v;
 }

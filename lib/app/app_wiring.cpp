@@ -153,7 +153,7 @@ Result<std::string> App::Impl::preview_announcement(const std::string& tmpl, con
   v.name = "Ann";
   std::string amount = "5.00 EUR";
   if (auto w = wallet_asset()) {
-    if (auto a = tips::parse_decimal("5", w->code, w->scale)) amount = openpayments::format_amount(*a);
+    if (auto a = openpayments::parse_decimal("5", w->code, w->scale)) amount = openpayments::format_amount(*a);
   }
   auto style = currency_style();
   if (auto it = options.find("currencyDisplay"); it != options.end() && it->is_string())

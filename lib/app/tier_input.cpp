@@ -25,14 +25,14 @@ Result<Currency> currency_of(std::string code, std::optional<int> scale, const T
   if (code.size() > 16) return Error{"invalid_currency", "currency must be a code of 3-16 characters A-Z and 0-9"};
   std::transform(code.begin(), code.end(), code.begin(),
                  [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; });
-  Currency c{code, scale.value_or(tips::default_scale(code, cfg.asset_code, cfg.asset_scale))};
-  if (auto st = tips::check_currency(c.code, c.scale); !st) return st.error();
+  Currency c{code, scale.value_or(openpayments::default_scale(code, cfg.asset_code, cfg.asset_scale))};
+  if (auto st = openpayments::check_currency(c.code, c.scale); !st) return st.error();
   return c;
 }
 
 Result<std::optional<int>> scale_param(const http::Request& req) {
-  auto n = int_param(req, "assetScale", 0, tips::kMaxScale,
-                     {"invalid_scale", "assetScale must be a whole number from 0 to " + std::to_string(tips::kMaxScale)});
+  auto n = int_param(req, "assetScale", 0, openpayments::kMaxScale,
+                     {"invalid_scale", "assetScale must be a whole number from 0 to " + std::to_string(openpayments::kMaxScale)});
   if (!n) return n.error();
   return *n ? std::optional<int>{static_cast<int>(**n)} : std::nullopt;
 }
@@ -48,12 +48,12 @@ Result<std::pair<tips::Amount, tips::Amount>> range_of(const json* lo, const jso
   auto range = tips::default_range(c.code, c.scale);
   if (!range) return range.error();
   if (lo) {
-    auto a = tips::amount_from_json(*lo, c.code, c.scale);
+    auto a = openpayments::amount_from_json(*lo, c.code, c.scale);
     if (!a) return Error{a.error().code, "minAmount: " + a.error().message};
     range->first = std::move(*a);
   }
   if (hi) {
-    auto a = tips::amount_from_json(*hi, c.code, c.scale);
+    auto a = openpayments::amount_from_json(*hi, c.code, c.scale);
     if (!a) return Error{a.error().code, "maxAmount: " + a.error().message};
     range->second = std::move(*a);
   }
@@ -77,7 +77,7 @@ Result<TierPost> tier_post(const json& b, const TierConfig& cfg) {
   if (p.segment.size() > kMaxSegmentChars) return Error{"invalid_request", "viewerSegment must be at most 64 bytes"};
   std::optional<int> scale;
   if (const json* s = member(b, "assetScale")) {
-    if (!s->is_number_integer() || s->get<int64_t>() < 0 || s->get<int64_t>() > tips::kMaxScale)
+    if (!s->is_number_integer() || s->get<int64_t>() < 0 || s->get<int64_t>() > openpayments::kMaxScale)
       return Error{"invalid_scale", "assetScale must be a whole number from 0 to 18"};
     scale = s->get<int>();
   }

@@ -20,7 +20,7 @@ struct Currency {
 };
 
 // The currency from a code (case-insensitive) and an optional scale; the scale defaults to the
-// wallet's when the code is the wallet's (see tips::default_scale).
+// wallet's when the code is the wallet's (see openpayments::default_scale).
 Result<Currency> currency_of(std::string code, std::optional<int> scale, const TierConfig& cfg);
 // ?assetScale=, when given: 0..18.
 Result<std::optional<int>> scale_param(const http::Request& req);

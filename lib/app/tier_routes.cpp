@@ -131,7 +131,7 @@ void overlay_tiers(const Request& req, Response& res, store::Store& store, const
 }  // namespace
 
 void register_tier_routes(http::Server& server, store::Store& store, TierConfig base) {
-  if (tips::check_currency(base.asset_code, base.asset_scale).ok() == false) {
+  if (openpayments::check_currency(base.asset_code, base.asset_scale).ok() == false) {
     base.asset_code = "EUR";
     base.asset_scale = 2;
   }
@@ -139,7 +139,7 @@ void register_tier_routes(http::Server& server, store::Store& store, TierConfig 
   auto current = [base]() {
     TierConfig cfg = base;
     if (cfg.wallet_currency) {
-      if (auto c = cfg.wallet_currency(); c && tips::check_currency(c->first, c->second)) {
+      if (auto c = cfg.wallet_currency(); c && openpayments::check_currency(c->first, c->second)) {
         cfg.asset_code = c->first;
         cfg.asset_scale = c->second;
       }

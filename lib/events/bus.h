@@ -11,6 +11,10 @@
 //            from the journal instead of dropping. Handlers must therefore be idempotent per
 //            event seq (or per domain id, e.g. the tip id). Non-durable events are delivered to
 //            durable subscribers best-effort, like `drop`.
+//            owncast_wm_bus_dropped_total{subscriber} counts, for a durable subscriber, every
+//            event deferred to the journal: the queued ones cleared at the overflow, the one that
+//            overflowed it, and each one offered while it is catching up. None of them is lost;
+//            a non-durable event among the cleared ones is (it is not journaled).
 //
 // The journal (table bus_journal, key = seq) keeps durable events for 24 hours and at least the
 // newest 1,000, so live consumers can also replay "what did I miss since seq N" (journal()).

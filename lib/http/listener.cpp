@@ -1,76 +1,10 @@
 #include "http/listener.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <atomic>
-#include <cerrno>
-#include <condition_variable>
-#include <cstring>
-#include <deque>
-#include <mutex>
-#include <optional>
-#include <thread>
-#include <unordered_map>
-#include <unordered_set>
-#include <vector>
-
-#include <nlohmann/json.hpp>
-
-#include "core/timeutil.h"
-#include "http/listener_socket.h"
-#include "http/wire.h"
+#include "http/listener_impl.h"
 
 namespace wm::http {
 
 namespace {
-
-int64_t now_ms() { return timeutil::monotonic_ns() / 1000000; }
-
-enum class State { idle, reading, busy, writing, draining, streaming };
-
-struct Conn {
-  uint64_t id = 0;
-  int fd = -1;
-  std::string ip, local_ip;
-  int port = 0, local_port = 0;
-  State state = State::idle;
-  int64_t deadline = 0;
-  std::string in, out;
-  size_t out_off = 0;
-  size_t requests = 0;
-  bool close_after = false;
-  bool peer_eof = false;
-  uint32_t events = 0;  // registered epoll events, 0 = not registered
-  std::optional<wire::Head> head;  // of the request being read
-  std::optional<wire::ChunkedScanner> chunks;
-  size_t scanned = 0;  // chunked body bytes scanned
-  uint64_t limit = 0;
-  size_t drained = 0;
-  std::shared_ptr<Stream> stream;  // State::streaming
-};
-
-constexpr int64_t kNever = INT64_MAX;
-
-struct Task {
-  int fd;
-  uint64_t id;
-  RawRequest req;
-};
-struct Done {
-  int fd;
-  uint64_t id;
-  RawResponse res;
-};
 
 const char* reason_phrase(int status) {
   switch (status) {
@@ -92,53 +26,6 @@ std::string error_response(int status, std::string_view code, std::string_view m
 }
 
 }  // namespace
-
-struct Listener::Impl {
-  ListenerOptions o;
-  int listen_fd = -1, epfd = -1, wake_fd = -1;
-  std::atomic<bool> stopping{false}, is_running{false};
-  std::atomic<size_t> open{0};
-  std::unordered_map<int, std::unique_ptr<Conn>> conns;  // by fd; epoll thread only
-  std::unordered_map<std::string, size_t> per_ip;
-  uint64_t next_id = 1;
-  size_t busy = 0;  // connections whose request is with a worker
-  std::unordered_set<int> streaming;  // fds of State::streaming connections
-
-  std::mutex mu;  // guards tasks, done, quit
-  std::condition_variable cv;
-  std::deque<Task> tasks;
-  std::vector<Done> done;
-  bool quit = false;
-  std::vector<std::thread> workers;
-
-  void wake() {
-    uint64_t one = 1;
-    [[maybe_unused]] auto n = ::write(wake_fd, &one, sizeof one);
-  }
-  void refused(std::string_view reason, const std::string& ip, const Conn* c, int status) {
-    if (!o.on_refused) return;
-    o.on_refused(reason, ip, c && c->head ? c->head->method : "", c && c->head ? c->head->path : "", status);
-  }
-
-  void worker();
-  void loop();
-  void accept_all();
-  void on_event(Conn& c, uint32_t ev);
-  void read_some(Conn& c);
-  void advance(Conn& c);
-  void dispatch(Conn& c, size_t end);
-  void refuse(Conn& c, int status, std::string_view code, const std::string& message);
-  void collect();
-  void flush(Conn& c);
-  void drain(Conn& c);
-  void sweep();
-  void watch(Conn& c, uint32_t events);
-  void close_conn(Conn& c);
-  void start_stream(Conn& c, std::shared_ptr<Stream> s);
-  void pump_streams();
-  void on_stream_event(Conn& c, uint32_t ev);
-  void streamed(Conn& c);
-};
 
 void Listener::Impl::worker() {
   if (o.worker_nice > 0) setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), o.worker_nice);
@@ -389,57 +276,6 @@ void Listener::Impl::flush(Conn& c) {
   c.deadline = now_ms() + o.idle_timeout_ms;
   watch(c, EPOLLIN | EPOLLRDHUP);
   advance(c);  // a pipelined request already received
-}
-
-// A streaming connection: the head is in c.out; from now on the stream's owner supplies data.
-void Listener::Impl::start_stream(Conn& c, std::shared_ptr<Stream> s) {
-  c.stream = std::move(s);
-  c.state = State::streaming;
-  c.close_after = true;
-  c.deadline = kNever;
-  streaming.insert(c.fd);
-  c.stream->attach([this] { wake(); });
-  bool closed = false;
-  c.out += c.stream->take(closed);  // what the handler sent before returning (a replay)
-  if (!closed) c.close_after = false;
-  flush(c);
-}
-
-void Listener::Impl::pump_streams() {
-  if (streaming.empty()) return;
-  std::vector<int> fds(streaming.begin(), streaming.end());
-  for (int fd : fds) {
-    auto it = conns.find(fd);
-    if (it == conns.end()) continue;
-    Conn& c = *it->second;
-    bool closed = false;
-    std::string more = c.stream->take(closed);
-    if (closed) c.close_after = true;
-    if (more.empty() && !closed) continue;
-    const bool waiting = c.out_off < c.out.size();
-    c.out += more;
-    if (!waiting) flush(c);  // else EPOLLOUT continues the write
-  }
-}
-
-void Listener::Impl::on_stream_event(Conn& c, uint32_t ev) {
-  if (ev & (EPOLLRDHUP | EPOLLHUP)) return close_conn(c);
-  if (ev & EPOLLIN) {
-    char buf[4096];
-    ssize_t n = recv(c.fd, buf, sizeof buf, 0);  // a stream takes no requests: input is ignored
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return close_conn(c);
-  }
-  if (ev & EPOLLOUT) flush(c);
-}
-
-// Everything queued for a stream was sent.
-void Listener::Impl::streamed(Conn& c) {
-  if (c.close_after || stopping.load()) {
-    shutdown(c.fd, SHUT_WR);
-    return close_conn(c);
-  }
-  c.deadline = kNever;
-  watch(c, EPOLLIN | EPOLLRDHUP);
 }
 
 void Listener::Impl::drain(Conn& c) {

@@ -1,8 +1,11 @@
 #include "openpayments/money.h"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <utility>
+
+#include "core/decimal.h"
 
 namespace wm::openpayments {
 namespace {
@@ -175,5 +178,58 @@ void restyle_displays(nlohmann::json& j, CurrencyStyle style) {
     }
   }
 }
+
+Status check_currency(std::string_view asset_code, int asset_scale) {
+  if (!valid_code(asset_code))
+    return Error{"invalid_currency", "currency must be a code of 3-16 characters A-Z and 0-9, like EUR"};
+  if (asset_scale < 0 || asset_scale > kMaxScale)
+    return Error{"invalid_scale", "assetScale must be a whole number from 0 to " + std::to_string(kMaxScale)};
+  return ok_status();
+}
+
+int default_scale(std::string_view code, std::string_view wallet_code, int wallet_scale) {
+  if (code == wallet_code) return wallet_scale;
+  static const std::array<std::string_view, 16> zero = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW",
+                                                        "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF"};
+  static const std::array<std::string_view, 7> three = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"};
+  if (std::find(zero.begin(), zero.end(), code) != zero.end()) return 0;
+  if (std::find(three.begin(), three.end(), code) != three.end()) return 3;
+  return 2;
+}
+
+Result<Amount> parse_decimal(std::string_view text, std::string_view asset_code, int asset_scale) {
+  if (auto st = check_currency(asset_code, asset_scale); !st) return st.error();
+  auto units = decimal::to_units(text, asset_scale);
+  if (!units) {
+    std::string why = units.error().message;
+    if (units.error().code == "too_precise") why += " for " + std::string(asset_code);
+    return Error{"invalid_amount", "'" + std::string(text.substr(0, 40)) + "' is not a valid amount: " + why};
+  }
+  return make_amount(*units, asset_code, asset_scale);
+}
+
+Result<Amount> amount_from_json(const nlohmann::json& j, std::string_view asset_code, int asset_scale) {
+  if (j.is_string()) return parse_decimal(j.get_ref<const std::string&>(), asset_code, asset_scale);
+  if (!j.is_object())
+    return Error{"invalid_amount",
+                 "an amount is {value, assetCode, assetScale} or a decimal string like \"2.50\" (never a number)"};
+  auto a = parse_amount(j);
+  if (!a) return a.error();
+  if (a->asset_code != asset_code || a->asset_scale != asset_scale)
+    return Error{"asset_mismatch", "amount is in " + a->asset_code + "/" + std::to_string(a->asset_scale) +
+                                       " but it must be in " + std::string(asset_code) + "/" +
+                                       std::to_string(asset_scale)};
+  return a;
+}
+
+Amount amount_member(const nlohmann::json& j, std::string_view key) {
+  if (!j.is_object()) return {};
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return {};
+  auto a = parse_amount(*it);
+  return a ? *a : Amount{};
+}
+
+nlohmann::json to_json_or_null(const Amount& amount) { return amount.empty() ? nlohmann::json(nullptr) : to_json(amount); }
 
 }  // namespace wm::openpayments

@@ -36,7 +36,7 @@ SupportError wallet_error(const op::OpError& e, C kind, const std::string& what)
 Result<Amount> preset_rate(std::string_view id, const std::string& asset_code, int asset_scale) {
   const char* v = id == "low" ? "0.60" : id == "medium" ? "1.20" : id == "high" ? "3.00" : nullptr;
   if (!v) return Error{"unknown_preset", "presetId must be one of: low (0.60), medium (1.20), high (3.00) per hour"};
-  return tips::parse_decimal(v, asset_code, asset_scale);
+  return openpayments::parse_decimal(v, asset_code, asset_scale);
 }
 
 Result<SupportInput, SupportError> parse_support_input(const json& body) {
@@ -85,7 +85,7 @@ Result<Amount, SupportError> SupportService::rate_of(const SupportInput& in, con
   if (a->asset_code != w.asset_code || a->asset_scale != w.asset_scale)
     return bad("the rate must be in " + w.asset_code + " at scale " + std::to_string(w.asset_scale) + " (the streamer's asset)");
   if (a->units == 0) return bad("the rate must be more than zero");
-  auto max = tips::parse_decimal("100", w.asset_code, w.asset_scale);
+  auto max = openpayments::parse_decimal("100", w.asset_code, w.asset_scale);
   if (max && a->units > max->units) return bad("the rate must be at most " + op::format_amount(*max) + " per hour");
   return *a;
 }
@@ -256,7 +256,7 @@ Result<SupportRecord, SupportError> SupportService::callback(const std::string& 
     return true;
   });
   if (!moved) return SupportError{C::internal, moved.error().code, moved.error().message};
-  emit("started", *moved);
+  emit(NoteKind::started, *moved);
   return *moved;
 }
 

@@ -117,7 +117,7 @@ void SupportService::end(const std::string& id, SupportStatus s, const std::stri
     heartbeats_.erase(id);
   }
   log::info("support session ended", {{"support", id}, {"status", std::string(to_string(s))}});
-  if (!r->op_token.empty()) emit("stopped", *r);
+  if (!r->op_token.empty()) emit(NoteKind::stopped, *r);
 }
 
 void SupportService::release(const SupportRecord& r) {
@@ -140,7 +140,7 @@ bool SupportService::crash(const char* step, const std::string& id) {
   return true;
 }
 
-void SupportService::emit(const char* kind, const SupportRecord& r, const Amount& amount) {
+void SupportService::emit(NoteKind kind, const SupportRecord& r, const Amount& amount) {
   if (!opts_.on_event) return;
   SupportNote n{kind, r, amount};
   n.record.op_token = n.record.op_manage = n.record.quote_token = n.record.quote_manage = "";

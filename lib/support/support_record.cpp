@@ -22,15 +22,6 @@ T num(const json& j, const char* k, T def) {
   return it != j.end() && it->is_number() ? it->get<T>() : def;
 }
 
-json amount_or_null(const Amount& a) { return a.empty() ? json(nullptr) : openpayments::to_json(a); }
-
-Amount amount_from(const json& j, const char* k) {
-  auto it = j.find(k);
-  if (it == j.end() || it->is_null()) return {};
-  auto a = openpayments::parse_amount(*it);
-  return a ? *a : Amount{};
-}
-
 Amount units_of(uint64_t units, const Amount& asset) {
   Amount a = asset;
   a.units = units;
@@ -72,7 +63,7 @@ json to_storage(const SupportRecord& r) {
   json j = {{"id", r.id}, {"status", to_string(r.status)}, {"senderWallet", r.sender_wallet},
             {"senderAuthServer", r.sender_auth_server}, {"senderResourceServer", r.sender_resource_server},
             {"displayName", r.display_name}, {"owncastUserId", r.owncast_user_id}, {"anonymous", r.anonymous},
-            {"rate", amount_or_null(r.rate)}, {"hourDebit", amount_or_null(r.hour_debit)},
+            {"rate", openpayments::to_json_or_null(r.rate)}, {"hourDebit", openpayments::to_json_or_null(r.hour_debit)},
             {"incomingPayment", r.incoming_payment_id}, {"streamerAuthServer", r.streamer_auth_server},
             {"interval", r.interval}, {"intervalStartNs", r.interval_start_ns},
             {"streamerToken", r.streamer_token}, {"streamerManage", r.streamer_manage},
@@ -105,8 +96,8 @@ Result<SupportRecord> from_storage(const json& j) {
   r.display_name = str(j, "displayName");
   r.owncast_user_id = str(j, "owncastUserId");
   r.anonymous = j.value("anonymous", false);
-  r.rate = amount_from(j, "rate");
-  r.hour_debit = amount_from(j, "hourDebit");
+  r.rate = openpayments::amount_member(j, "rate");
+  r.hour_debit = openpayments::amount_member(j, "hourDebit");
   r.incoming_payment_id = str(j, "incomingPayment");
   r.streamer_auth_server = str(j, "streamerAuthServer");
   r.interval = str(j, "interval");
@@ -148,10 +139,10 @@ Result<SupportRecord> from_storage(const json& j) {
 json to_public(const SupportRecord& r, int64_t now_ns) {
   json out = {{"id", r.id},
               {"status", to_string(r.status)},
-              {"rate", amount_or_null(r.rate)},
-              {"paid", amount_or_null(units_of(r.received_units, r.rate))},
+              {"rate", openpayments::to_json_or_null(r.rate)},
+              {"paid", openpayments::to_json_or_null(units_of(r.received_units, r.rate))},
               {"payments", r.payments},
-              {"pendingAmount", amount_or_null(units_of(pending(r), r.rate))},
+              {"pendingAmount", openpayments::to_json_or_null(units_of(pending(r), r.rate))},
               {"watchedSeconds", r.watched_ms / 1000},
               {"watchedMs", r.watched_ms},
               {"lastPaymentAt", r.last_payment_ns ? json(timeutil::format_rfc3339(r.last_payment_ns)) : json(nullptr)}};

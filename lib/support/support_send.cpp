@@ -139,7 +139,7 @@ void SupportService::record_sent(const std::string& id, const op::OutgoingPaymen
   });
   if (!r) return;
   refresh_received(id);
-  if (auto after = store_.load(id)) emit("payment", *after, paid_now);
+  if (auto after = store_.load(id)) emit(NoteKind::payment, *after, paid_now);
 }
 
 void SupportService::record_limit(const std::string& id) {

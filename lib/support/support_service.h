@@ -55,8 +55,9 @@ struct SupportError {
 };
 
 // What a support event carries (published on the bus by the owner of on_event).
+enum class NoteKind { started, payment, stopped };
 struct SupportNote {
-  std::string kind;  // "started", "payment", "stopped"
+  NoteKind kind = NoteKind::started;
   SupportRecord record;  // secrets cleared
   Amount amount;         // payment: what the streamer receives
 };
@@ -128,7 +129,7 @@ class SupportService {
   void refresh_received(const std::string& id);
   void end(const std::string& id, SupportStatus s, const std::string& code, const std::string& message);
   bool crash(const char* step, const std::string& id);
-  void emit(const char* kind, const SupportRecord& r, const Amount& amount = {});
+  void emit(NoteKind kind, const SupportRecord& r, const Amount& amount = {});
   void loop();
 
   std::unique_ptr<SupportWallet> owned_;

@@ -101,12 +101,6 @@ const Theme* find_theme(std::string_view name) {
   return nullptr;
 }
 
-bool valid_code(std::string_view code) {
-  return code.size() >= 3 && code.size() <= 16 && std::all_of(code.begin(), code.end(), [](char c) {
-           return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-         });
-}
-
 uint64_t pow10(int e) {
   uint64_t p = 1;
   for (int i = 0; i < e; ++i) p *= 10;
@@ -224,49 +218,6 @@ std::string theme_list() {
   std::string out;
   for (const auto& n : theme_names()) out += (out.empty() ? "" : ", ") + n;
   return out;
-}
-
-Status check_currency(std::string_view asset_code, int asset_scale) {
-  if (!valid_code(asset_code))
-    return Error{"invalid_currency", "currency must be a code of 3-16 characters A-Z and 0-9, like EUR"};
-  if (asset_scale < 0 || asset_scale > kMaxScale)
-    return Error{"invalid_scale", "assetScale must be a whole number from 0 to " + std::to_string(kMaxScale)};
-  return ok_status();
-}
-
-int default_scale(std::string_view code, std::string_view wallet_code, int wallet_scale) {
-  if (code == wallet_code) return wallet_scale;
-  static const std::array<std::string_view, 16> zero = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW",
-                                                        "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF"};
-  static const std::array<std::string_view, 7> three = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"};
-  if (std::find(zero.begin(), zero.end(), code) != zero.end()) return 0;
-  if (std::find(three.begin(), three.end(), code) != three.end()) return 3;
-  return 2;
-}
-
-Result<Amount> parse_decimal(std::string_view text, std::string_view asset_code, int asset_scale) {
-  if (auto st = check_currency(asset_code, asset_scale); !st) return st.error();
-  auto units = decimal::to_units(text, asset_scale);
-  if (!units) {
-    std::string why = units.error().message;
-    if (units.error().code == "too_precise") why += " for " + std::string(asset_code);
-    return Error{"invalid_amount", "'" + std::string(text.substr(0, 40)) + "' is not a valid amount: " + why};
-  }
-  return openpayments::make_amount(*units, asset_code, asset_scale);
-}
-
-Result<Amount> amount_from_json(const json& j, std::string_view asset_code, int asset_scale) {
-  if (j.is_string()) return parse_decimal(j.get_ref<const std::string&>(), asset_code, asset_scale);
-  if (!j.is_object())
-    return Error{"invalid_amount",
-                 "an amount is {value, assetCode, assetScale} or a decimal string like \"2.50\" (never a number)"};
-  auto a = openpayments::parse_amount(j);
-  if (!a) return a.error();
-  if (a->asset_code != asset_code || a->asset_scale != asset_scale)
-    return Error{"asset_mismatch", "amount is in " + a->asset_code + "/" + std::to_string(a->asset_scale) +
-                                       " but the tiers are in " + std::string(asset_code) + "/" +
-                                       std::to_string(asset_scale)};
-  return a;
 }
 
 Result<std::pair<Amount, Amount>> default_range(std::string_view asset_code, int asset_scale) {

@@ -38,7 +38,7 @@ struct TierSet {
   bool operator==(const TierSet&) const = default;
 };
 
-inline constexpr int kMaxScale = 18;
+using openpayments::kMaxScale;
 inline constexpr size_t kMaxCustomTiers = 10;
 inline constexpr size_t kMaxNameChars = 40;
 inline constexpr size_t kMaxEmojiBytes = 16;
@@ -50,19 +50,12 @@ const std::vector<std::string>& theme_names();
 bool is_theme(std::string_view theme);
 std::string theme_list();  // "fun, fantasy, ..." for error messages
 
-// Checks a currency: assetCode 3-16 of A-Z 0-9 ("invalid_currency"), scale 0..18 ("invalid_scale").
-Status check_currency(std::string_view asset_code, int asset_scale);
-// Scale for a currency code when the caller did not give one: the wallet's scale when the code
-// is the wallet's, ISO 4217 minor units for well-known 0- and 3-decimal currencies, else 2.
-int default_scale(std::string_view asset_code, std::string_view wallet_code, int wallet_scale);
-
-// "2.50" / "2.5" / "2" -> minor units at asset_scale (250 at scale 2), by the decimal input rule
-// of core/decimal.h (no leading zeros: "00.10" and "0150" are refused); extra fraction digits
-// must be zeros. No signs, exponents or floats. "invalid_amount".
-Result<Amount> parse_decimal(std::string_view text, std::string_view asset_code, int asset_scale);
-// An amount given as {value, assetCode, assetScale} (must be this currency, else
-// "asset_mismatch") or as a decimal major-unit string (parse_decimal).
-Result<Amount> amount_from_json(const nlohmann::json& j, std::string_view asset_code, int asset_scale);
+// Currency checks and decimal parsing are the money module's (openpayments/money.h); tips code
+// uses them unqualified.
+using openpayments::amount_from_json;
+using openpayments::check_currency;
+using openpayments::default_scale;
+using openpayments::parse_decimal;
 
 // Default bounds: 1 and 100 major units (the max saturates at 2^64-1).
 Result<std::pair<Amount, Amount>> default_range(std::string_view asset_code, int asset_scale);

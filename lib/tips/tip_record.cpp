@@ -12,18 +12,6 @@ using json = nlohmann::json;
 
 using json_util::str;
 
-Amount amt(const json& j, const char* k) {
-  auto it = j.find(k);
-  if (it == j.end() || it->is_null()) return {};
-  auto a = openpayments::parse_amount(*it);
-  return a ? *a : Amount{};
-}
-
-json amt_json(const Amount& a) {
-  if (a.empty()) return nullptr;
-  return openpayments::to_json(a);
-}
-
 std::string record_key(const std::string& id) { return "t/" + id; }
 
 }  // namespace
@@ -38,9 +26,9 @@ json to_storage(const TipRecord& r) {
               {"message", r.message},
               {"displayName", r.display_name},
               {"anonymous", r.anonymous},
-              {"amount", amt_json(r.amount)},
-              {"debitAmount", amt_json(r.debit_amount)},
-              {"receiveAmount", amt_json(r.receive_amount)},
+              {"amount", openpayments::to_json_or_null(r.amount)},
+              {"debitAmount", openpayments::to_json_or_null(r.debit_amount)},
+              {"receiveAmount", openpayments::to_json_or_null(r.receive_amount)},
               {"quoteId", r.quote_id},
               {"quoteExpiresAt", r.quote_expires_at},
               {"incomingPaymentId", r.incoming_payment_id},
@@ -86,9 +74,9 @@ Result<TipRecord> from_storage(const json& j) {
   r.message = str(j, "message");
   r.display_name = str(j, "displayName");
   r.anonymous = j.value("anonymous", false);
-  r.amount = amt(j, "amount");
-  r.debit_amount = amt(j, "debitAmount");
-  r.receive_amount = amt(j, "receiveAmount");
+  r.amount = openpayments::amount_member(j, "amount");
+  r.debit_amount = openpayments::amount_member(j, "debitAmount");
+  r.receive_amount = openpayments::amount_member(j, "receiveAmount");
   r.quote_id = str(j, "quoteId");
   r.quote_expires_at = str(j, "quoteExpiresAt");
   r.incoming_payment_id = str(j, "incomingPaymentId");
@@ -124,8 +112,8 @@ Result<TipRecord> from_storage(const json& j) {
 json to_public(const TipRecord& r) {
   json j{{"id", r.id},
          {"status", r.status},
-         {"amount", amt_json(r.amount)},
-         {"amounts", {{"debitAmount", amt_json(r.debit_amount)}, {"receiveAmount", amt_json(r.receive_amount)}}},
+         {"amount", openpayments::to_json_or_null(r.amount)},
+         {"amounts", {{"debitAmount", openpayments::to_json_or_null(r.debit_amount)}, {"receiveAmount", openpayments::to_json_or_null(r.receive_amount)}}},
          {"message", r.message},
          {"displayName", r.anonymous ? std::string() : r.display_name},
          {"anonymous", r.anonymous},

@@ -1,5 +1,5 @@
 // libFuzzer: amounts. Open Payments integer strings (parse_units), amount objects
-// (parse_amount) and the streamer's decimal strings (tips::parse_decimal), with invariants.
+// (parse_amount) and the streamer's decimal strings (openpayments::parse_decimal), with invariants.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Digits only, no leading zeros (the decimal input rule): the value printed back is the text.
     if (std::to_string(*u) != text) __builtin_trap();
   }
-  if (auto d = wm::tips::parse_decimal(text, "EUR", scale)) {
+  if (auto d = wm::openpayments::parse_decimal(text, "EUR", scale)) {
     if (d->asset_scale != scale || d->asset_code != "EUR") __builtin_trap();
     // Minor units print back as a valid JSON value.
     if (!wm::openpayments::parse_units(std::to_string(d->units))) __builtin_trap();

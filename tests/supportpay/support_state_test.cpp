@@ -91,8 +91,8 @@ TEST_CASE("support: payments sum to rate x watched time, rounded down, remainder
   r.watch(6);  // 720 s = 20 units exactly
   CHECK(r.rec().sent_receive_units == 20);
   CHECK(r.wallet.received == 20);
-  CHECK(r.notes.front().kind == "started");
-  CHECK(r.notes.back().kind == "payment");
+  CHECK(r.notes.front().kind == support::NoteKind::started);
+  CHECK(r.notes.back().kind == support::NoteKind::payment);
 }
 
 TEST_CASE("support: create answers a control token once and asks the right grant", "[support]") {
@@ -199,7 +199,7 @@ TEST_CASE("support: stop needs the control token and revokes the grant at once",
   r.t += 600 * kSec;
   r.svc->tick();
   CHECK(r.wallet.payments_created == made);
-  CHECK(r.notes.back().kind == "stopped");
+  CHECK(r.notes.back().kind == support::NoteKind::stopped);
 }
 
 TEST_CASE("support: a crash after the quote is committed pays that interval once", "[support]") {
