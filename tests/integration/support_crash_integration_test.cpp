@@ -74,7 +74,7 @@ TEST_CASE("support crash: kill -9 between the committed quote and the send", "[s
   crash_and_restart({"support_quoted", "quote committed, payment not requested", 0});
 }
 
-TEST_CASE("support crash: kill -9 before the send, and the quote expires while down", "[support][sandbox][crash][integration]") {
+TEST_CASE("support crash: kill -9 before the send; the quote expires while down", "[support][sandbox][crash][integration]") {
   crash_and_restart({"support_quoted", "quote committed, then expired (quote TTL 300 s)", 301});
 }
 
