@@ -32,6 +32,7 @@
 #include "owncast/service.h"
 #include "store/store.h"
 #include "support/support_service.h"
+#include "support/wm_revenue.h"
 #include "tips/tip_service.h"
 #include "tips/viewer_sessions.h"
 #include "webhooks/service.h"
@@ -44,6 +45,7 @@ struct TipStack {
   std::unique_ptr<openpayments::Client> client;
   std::unique_ptr<tips::TipService> service;
   std::unique_ptr<support::SupportService> support;  // streaming support (lib/support)
+  std::unique_ptr<support::WmRevenue> revenue;       // Web Monetization revenue worker (lib/support/wm_revenue.h)
 };
 
 // The currency-display setting (validated by load_config and Settings; "code" otherwise).

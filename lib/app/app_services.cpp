@@ -38,6 +38,12 @@ Result<std::shared_ptr<TipStack>> App::Impl::build_tips(const Config& c) {
   to.on_final = [self](const tips::TipRecord& t) { self->tip_final(t); };
   stack->service = std::make_unique<tips::TipService>(*store, *stack->client, to);
   stack->support = std::make_unique<support::SupportService>(*store, *stack->client, support_options(c));
+  support::WmRevenueOptions ro;
+  ro.streamer_wallet = c.wallet_address;
+  // Tests only (README): OWNCAST_WM_TEST_WM_REVENUE_INTERVAL_MS sets a shorter period than 60 s.
+  if (const char* t = std::getenv("OWNCAST_WM_TEST_WM_REVENUE_INTERVAL_MS"); t && *t)
+    ro.interval_ms = std::max(50L, std::atol(t));
+  stack->revenue = std::make_unique<support::WmRevenue>(*store, *stack->client, ro);
   return stack;
 }
 
@@ -103,6 +109,7 @@ Status App::Impl::reconfigure() {
   // and the new service resumes it; pending announcements stay in the store for the new outbox.
   if (old_tips) old_tips->service->stop();
   if (old_tips) old_tips->support->shutdown();
+  if (old_tips) old_tips->revenue->stop();
   if (old_box) old_box->stop();
   if (old_rec) old_rec->stop();
   if (box) box->start();
@@ -110,6 +117,7 @@ Status App::Impl::reconfigure() {
   if (*stack) {
     (*stack)->support->set_live(!live_stream_session().empty());
     (*stack)->support->recover();
+    (*stack)->revenue->start();
   }
   if (start_rec) {
     std::lock_guard<std::mutex> lock(live_mu);

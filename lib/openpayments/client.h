@@ -223,6 +223,20 @@ class Client {
       const std::string& incoming_payment, const Amount& debit_amount,
       const std::optional<nlohmann::ordered_json>& metadata = std::nullopt);
   OpResult<OutgoingPayment> get_outgoing_payment(const std::string& id, const std::string& token);
+  // (client_list.cpp) GET <rs>/incoming-payments?wallet-address=&first=&cursor= with a list or
+  // list-all token: one page, oldest first as the server orders it.
+  struct IncomingPage {
+    std::vector<IncomingPayment> items;
+    bool has_next = false;
+    std::string end_cursor;
+  };
+  OpResult<IncomingPage> list_incoming_payments(const std::string& resource_server, const std::string& token,
+                                                const std::string& wallet_address, int first,
+                                                const std::string& cursor);
+  // GET <rs>/outgoing-payment-grant: what the token's grant spent in its current interval window
+  // (spentDebitAmount; nullopt when the wallet reports none).
+  OpResult<std::optional<Amount>> get_outgoing_payment_grant_spent(const std::string& resource_server,
+                                                                  const std::string& token);
 
   // The request body we would send for a grant (compact JSON, for tests and debugging).
   std::string grant_request_body(const GrantRequest& request) const;

@@ -43,6 +43,8 @@ const std::vector<std::string>& table_names() {
       "webhooks", "webhook_outbox", "webhook_deliveries", "support_sessions", "goals",
       // schema 5 (migrate_4_to_5): rows that schema 4 kept in "settings", now with their owners
       "announcement_outbox", "tiers",
+      // created by open() when missing (no migration): Web Monetization revenue (lib/support/wm_revenue.h)
+      "wm_revenue",
   };
   return names;
 }

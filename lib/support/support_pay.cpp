@@ -33,6 +33,7 @@ bool SupportService::token_ok(const SupportRecord& r, const std::string& token) 
 bool SupportService::heartbeat(const std::string& id, const std::string& control_token) {
   auto r = store_.load(id);
   if (!r || !token_ok(*r, control_token)) return false;
+  if (is_final(r->status)) return true;  // nothing to count any more (and nothing kept in memory)
   std::lock_guard<std::mutex> lock(mu_);
   heartbeats_[id] = now();
   return true;
@@ -178,7 +179,11 @@ void SupportService::tick_one(const std::string& id) {
   if (r->status == S::awaiting_consent) return;
   if (r->received_units < r->sent_receive_units) refresh_received(id);  // receipt not seen yet (settling)
   if (r->in_flight && !resolve_in_flight(*r)) return;
-  if (r->status != S::limit_reached && pending(*r) > 0) pay(*r);
+  if (r->status == S::limit_reached) {
+    check_new_period(id);
+    return;
+  }
+  if (pending(*r) > 0) pay(*r);
 }
 
 void SupportService::recover() {
@@ -190,13 +195,19 @@ void SupportService::recover() {
   thread_ = std::thread([this] { loop(); });
 }
 
+// One round every interval_ms, counted from the start of the previous round (a slow round does
+// not stretch the period; a round longer than the period starts the next one at once).
 void SupportService::loop() {
   std::unique_lock<std::mutex> lock(mu_);
+  auto next = std::chrono::steady_clock::now();
   while (!quit_) {
+    next += std::chrono::milliseconds(opts_.interval_ms);
     lock.unlock();
     tick();
     lock.lock();
-    cv_.wait_for(lock, std::chrono::milliseconds(opts_.interval_ms), [this] { return quit_; });
+    const auto now = std::chrono::steady_clock::now();
+    if (next < now) next = now;
+    cv_.wait_until(lock, next, [this] { return quit_; });
   }
 }
 

@@ -73,7 +73,7 @@ json to_storage(const SupportRecord& r) {
             {"controlHash", r.control_hash}, {"idempotencyHash", r.idempotency_hash},
             {"watchedMs", r.watched_ms}, {"accruedToNs", r.accrued_to_ns}, {"sentReceive", r.sent_receive_units},
             {"payments", r.payments}, {"received", r.received_units}, {"lastPaymentNs", r.last_payment_ns},
-            {"spentPeriod", r.spent_period}, {"spentDebit", r.spent_debit_units}, {"limitPeriod", r.limit_period},
+            {"spentPeriod", r.spent_period}, {"spentDebit", r.spent_debit_units}, {"limitPeriod", r.limit_period}, {"limitSpent", r.limit_spent_units},
             {"pendingReason", r.pending_reason}, {"errorCode", r.error_code}, {"errorMessage", r.error_message},
             {"createdNs", r.created_ns}, {"updatedNs", r.updated_ns}, {"expiresNs", r.expires_ns}};
   if (r.in_flight)
@@ -124,6 +124,7 @@ Result<SupportRecord> from_storage(const json& j) {
   r.spent_period = num<int64_t>(j, "spentPeriod", -1);
   r.spent_debit_units = num<uint64_t>(j, "spentDebit", 0);
   r.limit_period = num<int64_t>(j, "limitPeriod", -1);
+  r.limit_spent_units = num<uint64_t>(j, "limitSpent", 0);
   r.pending_reason = str(j, "pendingReason");
   r.error_code = str(j, "errorCode");
   r.error_message = str(j, "errorMessage");

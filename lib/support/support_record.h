@@ -71,6 +71,7 @@ struct SupportRecord {
   int64_t spent_period = -1;       // period index of spent_debit_units
   uint64_t spent_debit_units = 0;  // debits this period (ours, or the wallet's grantSpentDebitAmount)
   int64_t limit_period = -1;       // limit_reached in this period
+  uint64_t limit_spent_units = 0;  // the wallet's grant spent when the limit was hit (0: unknown)
   std::string pending_reason;      // why pending money was not sent ("" when none)
   std::optional<InFlight> in_flight;
   std::string error_code, error_message;

@@ -1,5 +1,8 @@
 // SupportService: one payment, exactly once (see support_service.h "Exactly once").
+#include <cctype>
+
 #include "core/log.h"
+#include "core/text.h"
 #include "support/support_service.h"
 
 namespace wm::support {
@@ -15,7 +18,15 @@ Amount units_of(uint64_t units, const Amount& asset) {
   return a;
 }
 
-bool expired_token(const op::OpError& e) { return e.http_status == 401; }
+// A token the wallet no longer accepts: 401, or Rafiki's 403 "Inactive Token" (an access token's
+// life is 10 minutes there). Any other 403 is the grant's refusal (e.g. its limit).
+bool expired_token(const op::OpError& e) {
+  if (e.http_status == 401) return true;
+  if (e.http_status != 403) return false;
+  std::string d = e.description;
+  for (auto& c : d) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return d.find("inactive") != std::string::npos;
+}
 
 }  // namespace
 
@@ -95,6 +106,10 @@ bool SupportService::resolve_in_flight(SupportRecord& r) {
     if (auto again = store_.load(r.id))
       sent = wallet_.create_outgoing_payment(r.sender_resource_server, again->op_token, r.sender_wallet,
                                              r.in_flight->quote_id, meta);
+  if (sent && sent->failed) {  // the wallet refused to move the money (e.g. balance): nothing sent
+    clear_in_flight(r.id, "payment_failed");
+    return true;
+  }
   if (sent) {
     if (crash("support_sent_unrecorded", r.id)) return false;
     record_sent(r.id, &*sent);
@@ -106,17 +121,74 @@ bool SupportService::resolve_in_flight(SupportRecord& r) {
     record_limit(r.id);
     return false;
   }
-  if (e.http_status == 400) {
-    // The quote was refused: a quote pays once, so it may have paid already (a crash between the
-    // wallet's answer and our commit). Counted as sent: never paid twice; `paid` shows what the
-    // streamer's incoming payment confirms.
-    log::warn("support: the quote in flight was refused; counted as sent", {{"support", r.id}, {"code", e.code}});
-    record_sent(r.id, nullptr);
-    return true;
-  }
+  if (e.http_status == 400) return settle_refused_quote(r);
   log::info("support: payment not answered; the same quote is tried again next interval",
             {{"support", r.id}, {"code", e.code}, {"http_status", std::to_string(e.http_status)}});
   return false;
+}
+
+// The quote in flight was refused (400). A quote pays at most once and the payment takes the
+// quote's id (Rafiki; the sandbox): that payment is read. Found -> it was sent (a crash between the
+// wallet's answer and our commit): recorded once. 404 -> never sent (the quote expired while we were
+// down): cleared, the amount stays pending and is quoted again. Otherwise: asked again next interval.
+bool SupportService::settle_refused_quote(SupportRecord& r) {
+  const std::string q = r.in_flight->quote_id;
+  const std::string url = text::without_trailing_slashes(r.sender_resource_server) + "/outgoing-payments/" +
+                          q.substr(q.find_last_of('/') + 1);
+  auto o = wallet_.get_outgoing_payment(url, r.op_token);
+  if (!o && expired_token(o.error()) && rotate(r.id, TokenKind::op))
+    if (auto again = store_.load(r.id)) o = wallet_.get_outgoing_payment(url, again->op_token);
+  if (o && !o->failed) {
+    log::info("support: the quote in flight had paid; recorded once", {{"support", r.id}});
+    record_sent(r.id, &*o);
+    return true;
+  }
+  if (o || o.error().http_status == 404) {
+    log::info("support: the quote in flight never paid; the amount is quoted again", {{"support", r.id}});
+    clear_in_flight(r.id, o ? "payment_failed" : "quote_expired");
+    return true;
+  }
+  log::info("support: the refused quote's payment could not be read; asked again next interval",
+            {{"support", r.id}, {"code", o.error().code}});
+  return false;
+}
+
+void SupportService::clear_in_flight(const std::string& id, const char* reason) {
+  (void)store_.update(id, [&](SupportRecord& x) {
+    if (!x.in_flight) return false;
+    x.in_flight.reset();
+    x.pending_reason = reason;
+    return true;
+  });
+}
+
+// The wallet's view of what the session's grant spent in its current window; nullopt: unknown.
+std::optional<uint64_t> SupportService::wallet_spent(const std::string& id) {
+  auto r = store_.load(id);
+  if (!r) return std::nullopt;
+  auto s = wallet_.grant_spent(r->sender_resource_server, r->op_token);
+  if (!s && expired_token(s.error()) && rotate(id, TokenKind::op))
+    if (auto again = store_.load(id)) s = wallet_.grant_spent(again->sender_resource_server, again->op_token);
+  if (!s || !*s) return std::nullopt;
+  return (*s)->units;
+}
+
+// limit_reached: the wallet's clock decides when its next period begins. Once per interval its
+// grant's spent amount is read (never a payment attempt); below what it was at the limit -> paused
+// (heartbeats make it active), nothing else changes.
+void SupportService::check_new_period(const std::string& id) {
+  auto spent = wallet_spent(id);
+  if (!spent) return;  // unknown: our own clock's next period resumes it (accrue)
+  const int64_t t = now();
+  auto r = store_.update(id, [&](SupportRecord& x) {
+    if (x.status != S::limit_reached || *spent >= x.limit_spent_units) return false;
+    x.status = S::paused;
+    x.pending_reason.clear();
+    x.spent_debit_units = *spent;
+    x.spent_period = period_of(x, t);
+    return true;
+  });
+  if (r && r->status == S::paused) log::info("support: the wallet's next period began; resumed", {{"support", id}});
 }
 
 void SupportService::record_sent(const std::string& id, const op::OutgoingPayment* o) {
@@ -144,7 +216,9 @@ void SupportService::record_sent(const std::string& id, const op::OutgoingPaymen
 
 void SupportService::record_limit(const std::string& id) {
   const int64_t t = now();
+  const uint64_t at_limit = wallet_spent(id).value_or(0);  // 0: unknown (only our clock resumes)
   (void)store_.update(id, [&](SupportRecord& x) {
+    x.limit_spent_units = at_limit;
     x.in_flight.reset();  // the wallet refused: nothing was sent with this quote
     x.status = S::limit_reached;
     x.limit_period = period_of(x, t);

@@ -11,14 +11,18 @@
 //   heartbeat() in memory (a restart waits for the next one, <= 15 s).
 //   tick()      per session, every interval: watched time accrues while the stream is live and a
 //               heartbeat came within 30 s; status active/paused follows; then one payment of what
-//               is pending (see pay() in support_pay.cpp).
+//               is pending (see pay() in support_pay.cpp). limit_reached: one read of the grant's
+//               spent amount at the wallet (GET outgoing-payment-grant); below what it was when
+//               the limit was hit, the wallet's next period began (its clock decides) -> paused.
 //   stop()      stopped committed, then the grant's token revoked.
 //
 // Exactly once (per payment): intent committed (in_flight stage "intent") -> quote (receiveAmount
 // = pending) -> quote id committed (stage "quoted") -> outgoing payment from that quote -> result
 // committed. Restart: an "intent" was never sent (cleared); a "quoted" payment is requested again
-// with the same quote: the wallet pays a quote at most once, so a refusal of the used quote means
-// it was sent (counted as sent; paid stays what the incoming payment confirms). Crash points
+// with the same quote: the wallet pays a quote at most once and its payment takes the quote's id,
+// so on a refusal (400) that payment is read: found -> it was sent (recorded with the wallet's
+// amounts); 404 -> never sent (the quote expired meanwhile): cleared, the amount stays pending and
+// is quoted again. A payment the wallet marks failed is not counted (pending, next interval). Crash points
 // (TipEnv, OWNCAST_WM_TEST_CRASH_AFTER): "support_intent", "support_quoted",
 // "support_sent_unrecorded", "support_sent".
 #pragma once
@@ -126,6 +130,10 @@ class SupportService {
   bool rotate(const std::string& id, TokenKind kind);
   void record_sent(const std::string& id, const openpayments::OutgoingPayment* o);
   void record_limit(const std::string& id);
+  bool settle_refused_quote(SupportRecord& r);
+  void clear_in_flight(const std::string& id, const char* reason);
+  std::optional<uint64_t> wallet_spent(const std::string& id);
+  void check_new_period(const std::string& id);
   void refresh_received(const std::string& id);
   void end(const std::string& id, SupportStatus s, const std::string& code, const std::string& message);
   bool crash(const char* step, const std::string& id);

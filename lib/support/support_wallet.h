@@ -4,6 +4,7 @@
 // Contract: as the matching openpayments::Client methods (client.h), same error codes. Safe to
 // call from several threads.
 #pragma once
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -33,6 +34,9 @@ class SupportWallet {
                                                                    const std::string& wallet,
                                                                    const std::string& quote_id,
                                                                    const nlohmann::ordered_json& metadata) = 0;
+  virtual R<openpayments::OutgoingPayment> get_outgoing_payment(const std::string& id, const std::string& token) = 0;
+  // What the token's outgoing-payment grant spent in the wallet's current interval window.
+  virtual R<std::optional<openpayments::Amount>> grant_spent(const std::string& rs, const std::string& token) = 0;
 };
 
 class SupportOpenPayments final : public SupportWallet {
@@ -70,6 +74,12 @@ class SupportOpenPayments final : public SupportWallet {
                                                            const std::string& wallet, const std::string& quote_id,
                                                            const nlohmann::ordered_json& metadata) override {
     return c_.create_outgoing_payment_from_quote(rs, token, wallet, quote_id, metadata);
+  }
+  R<openpayments::OutgoingPayment> get_outgoing_payment(const std::string& id, const std::string& token) override {
+    return c_.get_outgoing_payment(id, token);
+  }
+  R<std::optional<openpayments::Amount>> grant_spent(const std::string& rs, const std::string& token) override {
+    return c_.get_outgoing_payment_grant_spent(rs, token);
   }
 
  private:

@@ -35,9 +35,10 @@ function parseArgs(argv) {
     else if (a === '--quote-ttl') opts.quoteTtl = Number(next())
     else if (a === '--settle-ms') opts.settleMs = parseSettle(next())
     else if (a === '--quiet') opts.quiet = true
+    else if (a === '--list-all-interaction') opts.listAllInteraction = next() !== 'off'
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: node server.mjs [--port N] [--host 127.0.0.1] [--wait S] [--token-ttl S] [--quote-ttl S] [--settle-ms MIN[-MAX]] [--quiet]\n'
+        'usage: node server.mjs [--port N] [--host 127.0.0.1] [--wait S] [--token-ttl S] [--quote-ttl S] [--settle-ms MIN[-MAX]] [--list-all-interaction on|off] [--quiet]\n'
       )
       process.exit(0)
     } else throw new Error(`unknown argument ${a}`)
@@ -217,7 +218,7 @@ function freshState() {
 
 // ----------------------------------------------------------------- server --
 export async function startSandbox(options = {}) {
-  const opts = { port: 0, host: '127.0.0.1', wait: 5, tokenTtl: 600, quoteTtl: 300, settleMs: [0, 0], quiet: true, ...options }
+  const opts = { port: 0, host: '127.0.0.1', wait: 5, tokenTtl: 600, quoteTtl: 300, settleMs: [0, 0], quiet: true, listAllInteraction: true, ...options }
   if (typeof opts.settleMs === 'number' || typeof opts.settleMs === 'string') opts.settleMs = parseSettle(opts.settleMs)
   const validators = await loadSpecs()
   let S = freshState()
@@ -435,6 +436,46 @@ export async function startSandbox(options = {}) {
     S.clockOffsetMs += s * 1000
     return [200, { now: iso(now()), offsetSeconds: S.clockOffsetMs / 1000 }]
   })
+  // Spending under a grant done elsewhere (another device of the same viewer), now: counts toward
+  // the grant's limits in the current interval window, as the grant's own payments do.
+  route('POST', /^\/_test\/grants\/spend$/, null, null, async (ctx) => {
+    const { grant: id, debit, receive } = ctx.parsedBody || {}
+    const g = S.grants.get(id)
+    const d = parseUint64(String(debit ?? '0'))
+    const r = parseUint64(String(receive ?? '0'))
+    if (!g || d === null || r === null) throw new HttpError(400, { error: 'grant (id) and debit/receive (minor units) required' })
+    g.spent.push({ at: now(), debit: d, receive: r })
+    return [200, { grant: id, spent: g.spent.length }]
+  })
+  // An incoming payment created by another client (e.g. a Web Monetization agent), and money
+  // arriving on it from another wallet (balances move like a settled payment, no fee).
+  route('POST', /^\/_test\/incoming-payments$/, null, null, async (ctx) => {
+    const { wallet, client, metadata } = ctx.parsedBody || {}
+    const w = S.wallets.get(wallet)
+    if (!w || typeof client !== 'string') throw new HttpError(400, { error: 'wallet (name) and client (wallet address URL) required' })
+    const ip = {
+      id: uuid(), wallet: w.name, incomingAmount: undefined, received: 0n, completed: false,
+      expiresAt: now() + INCOMING_MAX_EXPIRY_MS, metadata, createdAt: now(), updatedAt: now(),
+      secret: crypto.randomBytes(32).toString('base64url'), client
+    }
+    S.incoming.set(ip.id, ip)
+    return [201, ipFull(ip)]
+  })
+  route('POST', /^\/_test\/incoming-payments\/([^/]+)\/pay$/, null, null, async (ctx, m) => {
+    const ip = S.incoming.get(m[1])
+    const { from, receive } = ctx.parsedBody || {}
+    const sw = S.wallets.get(from)
+    const v = parseUint64(String(receive))
+    if (!ip || !sw || v === null || v === 0n) throw new HttpError(400, { error: 'known incoming payment, from (wallet name) and receive (minor units) required' })
+    const rw = S.wallets.get(ip.wallet)
+    const debit = convertCeil(v, rw, sw)
+    if (sw.balance < debit) throw new HttpError(400, { error: 'balance too low' })
+    sw.balance -= debit
+    rw.balance += v
+    ip.received += v
+    ip.updatedAt = now()
+    return [200, ipFull(ip)]
+  })
   route('POST', /^\/_test\/balance$/, null, null, async (ctx) => {
     const { wallet, balance } = ctx.parsedBody || {}
     const w = S.wallets.get(wallet)
@@ -510,7 +551,8 @@ export async function startSandbox(options = {}) {
         throw gnapError(400, 'invalid_request', 'only one of debitAmount or receiveAmount may be specified')
       }
     }
-    const interactive = access.some((a) => a.type === 'outgoing-payment' || a.actions.includes('list-all'))
+    // Rafiki's LIST_ALL_ACCESS_INTERACTION (default true): --list-all-interaction off grants list-all at once.
+    const interactive = access.some((a) => a.type === 'outgoing-payment' || (opts.listAllInteraction && a.actions.includes('list-all')))
     const grant = {
       id: uuid(),
       client: clientUrl,
@@ -876,6 +918,12 @@ ${rows}</table>
       if (o.grantId === grant.id && !o.failed && o.createdAt >= from && o.createdAt < to) {
         debit += o.debit
         receive += o.receive
+      }
+    }
+    for (const x of grant.spent || []) {  // /_test/grants/spend: spending done elsewhere, at x.at
+      if (x.at >= from && x.at < to) {
+        debit += x.debit
+        receive += x.receive
       }
     }
     return { debit, receive }

@@ -129,12 +129,24 @@ class FakeSupportWallet : public support::SupportWallet {
     debited += debit;
     received += q->second.first.receive_amount.units;
     ++payments_created;
-    openpayments::OutgoingPayment o;
-    o.id = "https://fake.test/outgoing-payments/" + std::to_string(++seq_);
+    openpayments::OutgoingPayment o;  // takes the quote's id, as on Rafiki
+    o.id = "https://fake.test/outgoing-payments/" + quote_id.substr(quote_id.find_last_of('/') + 1);
     o.debit_amount = q->second.first.debit_amount;
     o.receive_amount = q->second.first.receive_amount;
+    outgoing_[o.id] = o;
     o.grant_spent_debit_amount = openpayments::Amount{spent_, "EUR", 2};
     return o;
+  }
+  R<openpayments::OutgoingPayment> get_outgoing_payment(const std::string& id, const std::string&) override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = outgoing_.find(id);
+    if (it == outgoing_.end()) return err(404, "not_found");
+    return it->second;
+  }
+  R<std::optional<openpayments::Amount>> grant_spent(const std::string&, const std::string&) override {
+    std::lock_guard<std::mutex> l(mu_);
+    const int64_t period = (clock_() - start_ns()) / 3600000000000LL;
+    return std::optional<openpayments::Amount>(openpayments::Amount{spent_period_ == period ? spent_ : 0, "EUR", 2});
   }
   std::string expires_at;
   int64_t interval_start_ns = 0;  // set by the test (the grant's interval start)
@@ -151,6 +163,7 @@ class FakeSupportWallet : public support::SupportWallet {
   int seq_ = 0;
   std::map<std::string, Interactive> grants_;
   std::map<std::string, std::pair<openpayments::Quote, bool>> quotes_;
+  std::map<std::string, openpayments::OutgoingPayment> outgoing_;
   uint64_t spent_ = 0;
   int64_t spent_period_ = -1;
   bool op_revoked_ = false;
