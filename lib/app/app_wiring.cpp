@@ -119,6 +119,7 @@ void App::Impl::register_public_routes() {
   tip_routes.announcement = [this](const tips::TipRecord& t) { return announcer->status_of(tip_body(t)); };
   register_tip_routes(*server, [this] { return tip_service(); }, tip_routes);
   register_support_routes(*server, [this] { return support_service(); }, [this] { return url(); }, max_body);
+  register_support_admin_routes(*server, [this] { return support_service(); }, [this] { return currency_style(); });
   register_widget_routes(*server, [this] { return current().owncast_url; });
   register_viewer_routes(*server, *viewers, max_body);
 }
