@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import {
   ROOT, startWm, startSandbox, startHostServer, owncastModalPage, launchChromium, outputDir, keygen,
 } from './helpers.mjs';
+import { axeViolations, contrastProblems } from './a11y.mjs';
 
 const HOOK = 'supportuibrowsertesttoken0123456789';
 const FIXTURES = join(ROOT, 'tests/data/fixtures/owncast');
@@ -128,6 +129,11 @@ test('support while you watch: approve, heartbeats only while visible, paid so f
     await frame.locator('#support-continue').click();
     assert.match(await frame.locator('#s-wallet-error').innerText(), /Enter your wallet address/);
     assert.equal(await frame.locator('#s-wallet').getAttribute('aria-invalid'), 'true');
+    const a11y = async (what) => {
+      assert.deepEqual(await axeViolations(f), [], `axe on the ${what}`);
+      assert.deepEqual(await contrastProblems(f, '.support-rate'), [], `contrast on the ${what}`);
+    };
+    await a11y('support step with an error');
 
     const createdP = page.waitForResponse((r) => r.url().endsWith('/plugins/wm/support') && r.request().method() === 'POST');
     await radios.nth(2).check();
@@ -145,6 +151,7 @@ test('support while you watch: approve, heartbeats only while visible, paid so f
     const stored = await f.evaluate(() => { try { return sessionStorage.getItem('owncast-wm:support'); } catch { return 'denied'; } });
     assert.ok(stored === 'denied' || JSON.parse(stored).token === session.controlToken, 'the control token is kept for this tab');
     await page.screenshot({ path: join(out, 'support-review.png') });
+    await a11y('support review');
 
     // Approve in the sandbox's consent popup.
     await f.evaluate(() => window.owncastWmSupport.setHeartbeatMs(1000));
@@ -163,6 +170,7 @@ test('support while you watch: approve, heartbeats only while visible, paid so f
     await until(async () => BigInt((await status(session.id)).paid.value) > 0n, 'a confirmed payment', 30000);
     await until(async () => (await frame.locator('#sl-paid').innerText()) !== '0.00 EUR', 'paid so far shown', 15000);
     await page.screenshot({ path: join(out, 'support-active.png') });
+    await a11y('running support session');
 
     // The tab goes hidden: no more heartbeats; the sidecar pauses the session (30 s window).
     await setVisibility(f, false);
