@@ -17,6 +17,7 @@ import {
 import { axeViolations, contrastProblems } from './a11y.mjs';
 
 const HOOK = 'supportuibrowsertesttoken0123456789';
+const PASSWORD = 'correct horse battery staple';
 const FIXTURES = join(ROOT, 'tests/data/fixtures/owncast');
 
 let wm; let sb; let host; let browser; let out; let keyDir;
@@ -32,7 +33,7 @@ before(async () => {
   // Presets: the third one (100 per hour, 1 cent every 0.36 s) makes payments visible within seconds.
   wm = await startWm(['--owncast-url', host.origin + '/', '--wallet-address', `${sb.base}/streamer`,
     '--key-id', 'support-ui', '--key-file', keyFile, '--op-dev-hosts', `127.0.0.1:${sb.port}`,
-    '--webhook-token', HOOK, '--support-presets', '0.60,1.20,100'],
+    '--webhook-token', HOOK, '--support-presets', '0.60,1.20,100', '--admin-password', PASSWORD],
   { OWNCAST_WM_TEST_SUPPORT_INTERVAL_MS: '300' });
   src = `${wm.url}/plugins/wm/widget/tip-panel?instance=${encodeURIComponent(host.origin + '/')}&username=Nova`;
   browser = await launchChromium();
@@ -106,7 +107,18 @@ test('support while you watch: approve, heartbeats only while visible, paid so f
   page.on('request', (r) => {
     if (r.method() === 'POST' && /\/plugins\/wm\/support\/[^/]+\/heartbeat$/.test(r.url())) beats.push(r.headers().authorization || '');
   });
+  // The streamer's dashboard, open beside the viewer: "Supporters watching now" follows live.
+  const adminCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const admin = await adminCtx.newPage();
+  const tid = (id) => admin.locator(`[data-testid="${id}"]`);
   try {
+    await admin.goto(`${wm.url}/plugins/wm/admin`);
+    await tid('login').waitFor();
+    await tid('login-password').fill(PASSWORD);
+    await tid('login-submit').click();
+    await tid('login').waitFor({ state: 'hidden', timeout: 15000 });
+    await admin.goto(`${wm.url}/plugins/wm/admin#/dashboard`);
+    await tid('watching-empty').waitFor({ state: 'visible', timeout: 15000 });
     await routeSandbox(context);
     await page.goto(host.origin + '/');
     const frame = page.frameLocator('#action');
@@ -170,6 +182,11 @@ test('support while you watch: approve, heartbeats only while visible, paid so f
     await until(async () => BigInt((await status(session.id)).paid.value) > 0n, 'a confirmed payment', 30000);
     await until(async () => (await frame.locator('#sl-paid').innerText()) !== '0.00 EUR', 'paid so far shown', 15000);
     await page.screenshot({ path: join(out, 'support-active.png') });
+    const row = tid('watching-row');
+    await row.waitFor({ timeout: 15000 });
+    assert.match(await row.innerText(), /Nova[\s\S]*100\.00 EUR per hour/);
+    assert.equal(await tid('watching-empty').isHidden(), true);
+    await admin.screenshot({ path: join(out, 'support-dashboard-watching.png') });
     await a11y('running support session');
 
     // The tab goes hidden: no more heartbeats; the sidecar pauses the session (30 s window).
@@ -199,10 +216,14 @@ test('support while you watch: approve, heartbeats only while visible, paid so f
     await new Promise((r) => setTimeout(r, 2500));  // more than two heartbeat periods
     assert.equal(beats.length, atStop, 'no heartbeat after stop');
     await page.screenshot({ path: join(out, 'support-stopped.png') });
+    // The dashboard drops the row on the live `support` event (its own poll is every 20 s).
+    await tid('watching-empty').waitFor({ state: 'visible', timeout: 10000 });
+    assert.equal(await row.count(), 0);
     const failures = await sb.hook('GET', '/_test/failures');
     assert.equal(failures.count, 0, JSON.stringify(failures.failures));
     assert.deepEqual(problems, [], 'no console errors or CSP violations');
   } finally {
     await context.close();
+    await adminCtx.close();
   }
 });
