@@ -314,6 +314,17 @@ Status apply_server(Values& values, Config& c) {
 }
 
 // The wallet, Open Payments, tips, announcements and streaming support.
+// Streaming support's settings (presets, the "started supporting" announcement).
+Status apply_support(Values& values, Config& c) {
+  if (auto p = check_support_presets(values["support-presets"]); !p) return p;
+  c.support_presets = values["support-presets"];
+  if (auto s = on_off(values, "support-announce", c.support_announce); !s) return s;
+  c.support_announce_template = values["support-announce-template"];
+  if (c.support_announce_template.size() > 500)
+    return Error{"invalid_config", "--support-announce-template is longer than 500 bytes"};
+  return Ok{};
+}
+
 Status apply_payments(Values& values, Config& c) {
   c.wallet_address = values["wallet-address"];
   c.client_wallet_address = values["client-wallet-address"];
@@ -338,14 +349,7 @@ Status apply_payments(Values& values, Config& c) {
       return Error{"invalid_config", std::string("--") + k + " must be a decimal amount like 2.50 (" +
                                          decimal::check(v).error().message + "), got '" + v + "'"};
   }
-  if (auto p = check_support_presets(values["support-presets"]); !p) return p.error();
-  c.support_presets = values["support-presets"];
-  const std::string& sa = values["support-announce"];
-  if (sa != "on" && sa != "off") return Error{"invalid_config", "--support-announce must be on or off, got '" + sa + "'"};
-  c.support_announce = sa == "on";
-  c.support_announce_template = values["support-announce-template"];
-  if (c.support_announce_template.size() > 500)
-    return Error{"invalid_config", "--support-announce-template is longer than 500 bytes"};
+  if (auto s = apply_support(values, c); !s) return s;
   c.tip_min = values["tip-min"];
   c.tip_max = values["tip-max"];
   c.announce_template = values["announce-template"];
