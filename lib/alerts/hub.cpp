@@ -66,7 +66,7 @@ struct Hub::Impl {
       auto batch = bus.journal(after, kReplayBatch);
       for (const auto& e : batch) {
         after = e.seq;
-        if (auto f = frame_of(e, v)) send(c, frame(*f));
+        if (auto f = frame_of(e, v); f && (!f->dashboard_only || c.audience == Audience::dashboard)) send(c, frame(*f));
       }
       if (batch.size() < kReplayBatch) return after;
     }
@@ -101,7 +101,8 @@ Status Hub::start() {
   s.name = "alerts";
   s.delivery = events::Delivery::drop;
   s.types = {events::Type::tip_completed, events::Type::follow_received, events::Type::stream_started,
-             events::Type::stream_stopped, events::Type::test};
+             events::Type::stream_stopped, events::Type::test, events::Type::support_started,
+             events::Type::support_payment, events::Type::support_stopped};
   std::weak_ptr<Impl> weak = impl_;
   Hub* self = this;
   s.handler = [weak, self](const events::Event& e) {
@@ -167,6 +168,7 @@ void Hub::deliver(const events::Event& e) {
   for (auto& c : impl_->clients) {
     if (e.seq <= c.sent) continue;  // already replayed to it
     c.sent = e.seq;
+    if (f->dashboard_only && c.audience != Audience::dashboard) continue;
     Impl::send(c, bytes);
   }
   impl_->drop_closed();

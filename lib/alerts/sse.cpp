@@ -59,6 +59,23 @@ std::optional<Frame> frame_of(const events::Event& e, const View& view) {
                     {"title", s ? s->title : ""}},
                    e.seq};
     }
+    case Type::support_started:
+    case Type::support_payment:
+    case Type::support_stopped: {
+      const events::Support* s = e.support();
+      if (!s) return std::nullopt;
+      const char* kind = e.type == Type::support_started ? "started" : e.type == Type::support_payment ? "payment" : "stopped";
+      nlohmann::json d{{"seq", e.seq}, {"kind", kind}, {"id", s->support_id}, {"status", s->status},
+                       {"name", s->anonymous ? "Anonymous" : s->display_name.empty() ? "Someone" : s->display_name}};
+      if (!s->rate.empty()) d["rate"] = openpayments::to_json(s->rate);
+      if (!s->paid.empty()) {
+        d["paid"] = openpayments::to_json(s->paid);
+        d["display"] = openpayments::restyle_display(openpayments::format_amount(s->paid), view.style);
+      }
+      Frame f{"support", std::move(d), e.seq};
+      f.dashboard_only = true;
+      return f;
+    }
     default: return std::nullopt;  // tip.failed, tip.denied, presence
   }
 }

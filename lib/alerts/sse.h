@@ -1,6 +1,8 @@
 // What an overlay or the dashboard receives over Server-Sent Events, and how it is framed.
 //
-// Events (SSE "event:" names): tip, follow, stream, goal, alert.skip, alert.replay.
+// Events (SSE "event:" names): tip, follow, stream, goal, alert.skip, alert.replay, and for the
+// admin dashboard only `support` (streaming support started / paid / stopped:
+// {"seq","kind":"started"|"payment"|"stopped","id","status","name","rate","paid","display"}).
 // Events that come from the bus carry "id:" = the bus seq (strictly increasing, also across
 // restarts), so a reconnect's Last-Event-ID names exactly what the client has; controls
 // (alert.skip, alert.replay, goal) are live only and carry no id (the client's last id stays).
@@ -24,6 +26,7 @@ struct Frame {
   std::string event;
   nlohmann::json data;
   uint64_t id = 0;  // 0 = no id line
+  bool dashboard_only = false;  // `support`: the admin dashboard's live stream only, never overlays
 };
 
 // "id: 7\nevent: tip\ndata: {...}\n\n" (data is one line of JSON).

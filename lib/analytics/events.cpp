@@ -170,16 +170,13 @@ std::string fold_name(std::string_view name) {
   return out;
 }
 
-void SupporterBoard::add(const SupportEvent& ev) {
+SupporterBoard::Group& SupporterBoard::group_of(const SupportEvent& ev) {
   const AssetKey asset{ev.amount.asset_code, ev.amount.asset_scale};
-  const uint64_t units = ev.amount.units;
   const std::string name(trimmed(ev.display_name));
-  const std::string folded = fold_name(name);
-  // Anonymous tips share one group per asset: they are never joined to a name or a sender.
   std::string group_key;
   if (ev.anonymous) group_key = "anonymous";
   else if (grouping_ == Grouping::by_sender) group_key = "h/" + ev.sender_hash;
-  else group_key = name.empty() ? std::string("someone") : "n/" + folded;
+  else group_key = name.empty() ? std::string("someone") : "n/" + fold_name(name);
   auto [it, fresh] = groups_[asset].try_emplace(group_key);
   Group& g = it->second;
   if (fresh) {
@@ -190,11 +187,28 @@ void SupporterBoard::add(const SupportEvent& ev) {
   }
   g.first_ns = std::min(g.first_ns, ev.at_ns);
   if (ev.at_ns < g.shown.at_ns) g.shown = Name{name, ev.at_ns};
-  g.sum.add(units);
+  return g;
+}
+
+void SupporterBoard::add_streamed(const SupportEvent& ev) {
+  Group& g = group_of(ev);
+  g.sum.units += ev.amount.units;
+  g.streamed += ev.amount.units;
+  note_name(ev);
+}
+
+void SupporterBoard::add(const SupportEvent& ev) {
+  group_of(ev).sum.add(ev.amount.units);
+  note_name(ev);
+}
+
+// by_sender: the sender's latest name and every name they used (anonymous tips never).
+void SupporterBoard::note_name(const SupportEvent& ev) {
+  const std::string name(trimmed(ev.display_name));
   if (ev.anonymous || name.empty() || grouping_ != Grouping::by_sender) return;
   auto [n, added] = latest_.try_emplace(ev.sender_hash, Name{name, ev.at_ns});
   if (!added && ev.at_ns >= n->second.at_ns) n->second = Name{name, ev.at_ns};
-  auto [u, first] = used_[ev.sender_hash].try_emplace(folded, Name{name, ev.at_ns});
+  auto [u, first] = used_[ev.sender_hash].try_emplace(fold_name(name), Name{name, ev.at_ns});
   if (!first && ev.at_ns < u->second.at_ns) u->second = Name{name, ev.at_ns};
 }
 
@@ -231,6 +245,7 @@ std::map<AssetKey, std::vector<SupporterBoard::Row>> SupporterBoard::ranked(size
       Row row;
       row.anonymous = g->anonymous;
       row.sum = g->sum;
+      row.streamed = g->streamed;
       row.name = row_name(*g);
       if (grouping_ == Grouping::by_sender) row.names = row_names(*g);
       rows.push_back(std::move(row));

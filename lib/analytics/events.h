@@ -84,10 +84,13 @@ class SupporterBoard {
  public:
   explicit SupporterBoard(Grouping grouping = Grouping::by_name) : grouping_(grouping) {}
   void add(const SupportEvent& ev);
+  // Streaming support (streaming.h): counts toward the row's value and `streamed`, not its tip count.
+  void add_streamed(const SupportEvent& ev);
   struct Row {
     std::string name;
     bool anonymous = false;
     Sum sum;
+    u128 streamed = 0;  // the part of sum.units that came from streaming support
     std::vector<std::string> names;  // by_sender only
   };
   // Per asset: value descending, then count descending, then earliest first tip.
@@ -103,8 +106,11 @@ class SupporterBoard {
     std::string hash;  // by_sender
     Name shown;        // by_name: the spelling of the group's first tip
     Sum sum;
+    u128 streamed = 0;
     int64_t first_ns = 0;
   };
+  Group& group_of(const SupportEvent& ev);
+  void note_name(const SupportEvent& ev);
   std::string row_name(const Group& g) const;
   std::vector<std::string> row_names(const Group& g) const;
 

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "analytics/events.h"
+#include "analytics/streaming.h"
 
 namespace wm::analytics {
 
@@ -23,14 +24,19 @@ Result<nlohmann::json> leaderboard(const store::Store& store, std::string_view p
 
   detail::SupporterBoard board(detail::Grouping::by_name);  // public: never links names
   auto add = [&](const SupportEvent& ev) { board.add(ev); };
+  auto streamed = [&](const SupportEvent& ev) { board.add_streamed(ev); };  // same privacy rules
   auto table = store.table("support");
   auto st = store.view([&](const store::ReadTxn& txn) -> Status {
     if (by_session) {
-      if (!current_stream_session.empty()) detail::scan_session(txn, table, current_stream_session, add);
-    } else if (span_ns > 0) {
-      detail::scan_window(txn, table, now_ns - span_ns, now_ns, add);
+      if (!current_stream_session.empty()) {
+        detail::scan_session(txn, table, current_stream_session, add);
+        detail::scan_streaming_session(txn, table, current_stream_session, streamed);
+      }
     } else {
-      detail::scan_window(txn, table, 0, std::numeric_limits<int64_t>::max(), add);
+      const int64_t from = span_ns > 0 ? now_ns - span_ns : 0;
+      const int64_t to = span_ns > 0 ? now_ns : std::numeric_limits<int64_t>::max();
+      detail::scan_window(txn, table, from, to, add);
+      detail::scan_streaming(txn, table, from, to, streamed);
     }
     return ok_status();
   });
@@ -43,6 +49,7 @@ Result<nlohmann::json> leaderboard(const store::Store& store, std::string_view p
       json r{{"name", row.name}, {"anonymous", row.anonymous}};
       r.update(detail::money_json(asset, row.sum.units));
       r["count"] = row.sum.count;
+      if (row.streamed > 0) r["streamed"] = detail::money_json(asset, row.streamed);
       supporters.push_back(std::move(r));
     }
     assets.push_back({{"assetCode", asset.code}, {"assetScale", asset.scale}, {"supporters", std::move(supporters)}});

@@ -26,6 +26,9 @@ namespace wm::analytics {
 //   form one row per asset named "Anonymous" ("anonymous":true) and the name typed with them is
 //   never shown. Messages are not included.
 // - value: decimal string of minor units; sums above 2^64-1 show 2^64-1 with "overflow":true.
+// - Streaming support (streaming.h) counts toward the same rows under the same rules (its display
+//   name, "Someone", or "Anonymous"): it adds to value and to "streamed":{value,display} (present
+//   only when > 0), never to count (the number of tips).
 Result<nlohmann::json> leaderboard(const store::Store& store, std::string_view period, int64_t now_ns,
                                    std::string_view current_stream_session, size_t limit = 10);
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "analytics/events.h"
+#include "analytics/streaming.h"
 #include "core/timeutil.h"
 
 namespace wm::analytics {
@@ -38,6 +39,47 @@ json totals_json(const std::map<AssetKey, Sum>& sums) {
   return arr;
 }
 
+json top_json(const detail::SupporterBoard& board) {
+  json top = json::array();
+  for (const auto& [asset, rows] : board.ranked(10)) {
+    for (const auto& row : rows) {
+      json r{{"name", row.name}, {"anonymous", row.anonymous}, {"assetCode", asset.code}, {"assetScale", asset.scale}};
+      r.update(detail::money_json(asset, row.sum.units));
+      r["count"] = row.sum.count;
+      r["names"] = row.names;
+      top.push_back(std::move(r));
+    }
+  }
+  return top;
+}
+
+// Streaming support in the same window and buckets, apart from tips (streaming.h).
+json streaming_json(const store::ReadTxn& txn, store::Table table, int64_t from_ns, int64_t now_ns,
+                    std::string_view stream_id, const Timeframe& tf) {
+  std::map<AssetKey, Sum> totals;
+  std::map<int64_t, std::map<AssetKey, Sum>> buckets;
+  if (tf.dense)
+    for (int64_t b = floor_to(from_ns, tf.bucket_ns); b <= now_ns; b += tf.bucket_ns) buckets[b];
+  std::set<std::string> supporters, sessions;
+  detail::SupporterBoard board(detail::Grouping::by_sender);
+  if (stream_id.empty() || stream_id == "default") {
+    detail::scan_streaming(txn, table, from_ns, now_ns, [&](const SupportEvent& ev) {
+      const AssetKey asset{ev.amount.asset_code, ev.amount.asset_scale};
+      totals[asset].add(ev.amount.units);
+      buckets[floor_to(ev.at_ns, tf.bucket_ns)][asset].add(ev.amount.units);
+      supporters.insert(ev.sender_hash);
+      sessions.insert(ev.tip_id);
+      board.add_streamed(ev);
+    });
+  }
+  json b = json::array();
+  for (const auto& [start, sums] : buckets) b.push_back({{"start", timeutil::format_rfc3339(start)}, {"totals", totals_json(sums)}});
+  json top = top_json(board);
+  for (auto& r : top) r.erase("count");  // streaming support has sessions, not tips
+  return {{"totals", totals_json(totals)}, {"sessions", sessions.size()}, {"uniqueSupporters", supporters.size()},
+          {"buckets", std::move(b)}, {"topSupporters", std::move(top)}};
+}
+
 }  // namespace
 
 Result<json> summary(const store::Store& store, std::string_view stream_id, std::string_view timeframe,
@@ -58,7 +100,9 @@ Result<json> summary(const store::Store& store, std::string_view stream_id, std:
   uint64_t tip_count = 0;
 
   auto table = store.table("support");
+  json streaming;
   auto st = store.view([&](const store::ReadTxn& txn) -> Status {
+    streaming = streaming_json(txn, table, from_ns, now_ns, stream_id, *tf);
     detail::scan_window(txn, table, from_ns, now_ns, [&](const SupportEvent& ev) {
       if (!stream_id.empty() && ev.stream_id != stream_id) return;
       const uint64_t units = ev.amount.units;
@@ -93,17 +137,8 @@ Result<json> summary(const store::Store& store, std::string_view stream_id, std:
     buckets_arr.push_back({{"start", timeutil::format_rfc3339(start)}, {"totals", totals_json(sums)}});
   out["buckets"] = std::move(buckets_arr);
 
-  json top = json::array();
-  for (const auto& [asset, rows] : board.ranked(10)) {
-    for (const auto& row : rows) {
-      json r{{"name", row.name}, {"anonymous", row.anonymous}, {"assetCode", asset.code}, {"assetScale", asset.scale}};
-      r.update(detail::money_json(asset, row.sum.units));
-      r["count"] = row.sum.count;
-      r["names"] = row.names;
-      top.push_back(std::move(r));
-    }
-  }
-  out["topSupporters"] = std::move(top);
+  out["topSupporters"] = top_json(board);
+  out["support"] = std::move(streaming);
   return out;
 }
 

@@ -33,6 +33,11 @@ namespace wm::analytics {
 //   sender's latest non-empty name, "names" every name the sender tipped with (first use first).
 //   Anonymous tips stay one "Anonymous" row with "names":[] (their names are never shown). Never
 //   a hash or wallet address.
+// - support (streaming support, "pay while you watch", streaming.h; never mixed into the tip fields):
+//   {"totals":[{"assetCode","assetScale","value","display","count"}] (confirmed per asset; count =
+//   recorded increments), "sessions":n, "uniqueSupporters":n, "buckets":[as above],
+//   "topSupporters":[{"name","anonymous","assetCode","assetScale","value","display","names"}]}.
+//   Only for stream_id "" or "default" (support sessions have no widget stream).
 Result<nlohmann::json> summary(const store::Store& store, std::string_view stream_id,
                                std::string_view timeframe, int64_t now_ns);
 

@@ -5,6 +5,8 @@
 
 #include "analytics/support.h"
 #include "analytics/support_subscriber.h"
+#include "analytics/streaming.h"
+#include "notify/support_announcer.h"
 #include "app/app_impl.h"
 #include "core/log.h"
 #include "core/timeutil.h"
@@ -89,7 +91,9 @@ Status App::Impl::subscribe_core() {
   announce_opts.hidden = [this](std::string_view id) { return analytics::is_hidden(*store, id); };
   announce_opts.metrics = &metrics;
   announcer = std::make_unique<notify::Announcer>(*store, std::move(announce_opts));
-  for (auto sub : {announcer->subscription(), analytics::support_subscription(*store)})
+  for (auto sub : {announcer->subscription(), analytics::support_subscription(*store),
+                   analytics::streaming_subscription(*store),
+                   notify::support_announce_subscription(*store, [this] { return support_announce_config(); })})
     if (auto s = bus->subscribe(std::move(sub)); !s) return s;
   // Tips completed before the event bus existed may lack their support event.
   if (auto n = analytics::record_completed_tips(*store); !n)

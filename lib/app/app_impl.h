@@ -26,6 +26,7 @@
 #include "notify/announce.h"
 #include "notify/announce_subscriber.h"
 #include "notify/outbox.h"
+#include "notify/support_announcer.h"
 #include "openpayments/client.h"
 #include "openpayments/money.h"
 #include "owncast/reconciler.h"
@@ -152,6 +153,11 @@ struct App::Impl {
   Result<std::shared_ptr<TipStack>> build_tips(const Config& c);
   void tip_final(const tips::TipRecord& t);
   notify::AnnounceConfig announce_config() const;
+  notify::SupportAnnounceConfig support_announce_config() const {
+    const notify::AnnounceConfig a = announce_config();  // waits for the first reconfigure()
+    const Config c = current();
+    return {a.outbox, c.support_announce, c.support_announce_template, a.style, a.title};
+  }
   std::optional<WalletAsset> wallet_asset() const;
 
   // App::create's steps, in order (app.cpp; routes and subscribers in app_wiring.cpp).

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "analytics/support.h"
 #include "app/op_config.h"
 #include "app/support_routes.h"
 #include "app/tip_events.h"
@@ -57,8 +58,14 @@ support::SupportOptions App::Impl::support_options(const Config& c) {
   if (const char* t = std::getenv("OWNCAST_WM_TEST_SUPPORT_INTERVAL_MS"); t && *t)
     so.interval_ms = std::max(50L, std::atol(t));
   so.env = tips::crash_env_from_environment();  // tests only: OWNCAST_WM_TEST_CRASH_AFTER
+  so.presets = [this] { return current().support_presets; };
   so.on_event = [this](const support::SupportNote& n) { publish_support(n); };
   return so;
+}
+
+static std::string sender_hash_or_empty(store::Store& store, const std::string& wallet) {
+  auto h = analytics::hash_sender(store, wallet);
+  return h ? *h : std::string();
 }
 
 // A support session's change goes to the bus (webhooks, analytics and the dashboard subscribe).
@@ -66,7 +73,9 @@ void App::Impl::publish_support(const support::SupportNote& n) {
   const auto& r = n.record;
   events::Support body{r.id, std::string(support::to_string(r.status)), r.rate, n.amount,
                        openpayments::Amount{r.received_units, r.rate.asset_code, r.rate.asset_scale},
-                       r.anonymous ? std::string() : r.display_name, r.anonymous};
+                       r.anonymous ? std::string() : r.display_name, r.anonymous,
+                       // Analytics and the leaderboard group by a salted hash, never the address.
+                       sender_hash_or_empty(*store, r.sender_wallet), live_stream_session()};
   const auto type = n.kind == support::NoteKind::started   ? events::Type::support_started
                     : n.kind == support::NoteKind::payment ? events::Type::support_payment
                                                            : events::Type::support_stopped;

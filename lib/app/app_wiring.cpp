@@ -121,6 +121,7 @@ void App::Impl::register_public_routes() {
   register_tip_routes(*server, [this] { return tip_service(); }, tip_routes);
   register_support_routes(*server, [this] { return support_service(); }, [this] { return url(); }, max_body);
   register_wm_revenue_routes(*server, *store, [this] { return currency_style(); });
+  register_support_admin_routes(*server, [this] { return support_service(); }, [this] { return currency_style(); });
   register_widget_routes(*server, [this] { return current().owncast_url; });
   register_viewer_routes(*server, *viewers, max_body);
 }

@@ -6,6 +6,7 @@
 #include "core/decimal.h"
 #include "core/text.h"
 #include "notify/announce.h"
+#include "support/support_service.h"
 #include "tips/tiers.h"
 
 namespace wm::app {
@@ -63,6 +64,18 @@ Status apply(Config& c, const std::string& key, const std::string& v) {
       if (auto s = notify::validate_template(v); !s) return invalid(key, s.error().message);
     }
     c.announce_template = v;
+  } else if (key == "support-presets") {
+    if (auto p = check_support_presets(v); !p) return invalid(key, p.error().message.substr(p.error().message.find(':') + 2));
+    c.support_presets = v;
+  } else if (key == "support-announce") {
+    if (v != "on" && v != "off") return invalid(key, "must be on or off");
+    c.support_announce = v == "on";
+  } else if (key == "support-announce-template") {
+    if (v.size() > 500) return invalid(key, "must be at most 500 bytes");
+    if (!v.empty()) {
+      if (auto s = notify::validate_template(notify::support_template(v)); !s) return invalid(key, s.error().message);
+    }
+    c.support_announce_template = v;
   } else if (key == "anonymous-tips") {
     if (v != "on" && v != "off") return invalid(key, "must be on or off");
     c.anonymous_tips = v == "on";
@@ -87,6 +100,9 @@ std::string value_of(const Config& c, const std::string& key) {
   if (key == "announce-min") return c.announce_min;
   if (key == "announce-template") return c.announce_template;
   if (key == "anonymous-tips") return c.anonymous_tips ? "on" : "off";
+  if (key == "support-presets") return c.support_presets;
+  if (key == "support-announce") return c.support_announce ? "on" : "off";
+  if (key == "support-announce-template") return c.support_announce_template;
   if (key == "currency-display") return c.currency_display;
   return {};
 }
@@ -125,7 +141,8 @@ std::vector<TierAmount> saved_tiers(const store::Store& store, const std::string
 const std::vector<std::string>& editable_settings() {
   static const std::vector<std::string> keys = {
       "wallet-address", "key-id",  "key-file",     "owncast-url",       "owncast-token",
-      "tip-min",        "tip-max", "announce-min", "announce-template", "anonymous-tips", "currency-display"};
+      "tip-min",        "tip-max", "announce-min", "announce-template", "anonymous-tips", "currency-display",
+      "support-presets", "support-announce", "support-announce-template"};
   return keys;
 }
 
@@ -162,6 +179,7 @@ json Settings::describe() const {
     else item["source"] = "default";
     if (!is_secret_setting(key)) {
       if (key == "anonymous-tips") item["value"] = c.anonymous_tips;
+      else if (key == "support-announce") item["value"] = c.support_announce;
       else item["value"] = v;
     }
     out[key] = std::move(item);
@@ -174,7 +192,7 @@ std::optional<WalletAsset> Settings::wallet_for(const Changes& changes, std::opt
   bool relevant = false;
   for (const auto& [k, v] : changes) {
     if (k == "wallet-address") return std::nullopt;  // a new wallet: its asset is not known here
-    relevant = relevant || is_amount_key(k);
+    relevant = relevant || is_amount_key(k) || k == "support-presets";
   }
   if (!relevant || !wallet_asset_) return std::nullopt;
   return wallet_asset_();
@@ -200,6 +218,13 @@ Status Settings::apply_locked(const Changes& changes, const std::optional<Wallet
                                                                                               : keys.front();
     if (auto s = validate_tip_settings(t, wallet, saved_tiers(store_, field), keys); !s) return s.error();
   }
+  const bool presets = std::find(keys.begin(), keys.end(), "support-presets") != keys.end();
+  if ((presets || std::find(keys.begin(), keys.end(), "wallet-address") != keys.end()) && wallet) {
+    // The presets must fit the streamer's asset (scale, at most 100 per hour).
+    if (auto p = support::parse_presets(check.support_presets, wallet->code, wallet->scale); !p) {
+      if (presets) return invalid("support-presets", p.error().message);
+    }
+  }
   store::Table t = store_.table("settings");
   auto st = store_.update([&](store::WriteTxn& txn) -> Status {
     for (const auto& [k, v] : changes) {
@@ -221,7 +246,7 @@ Result<Config> Settings::update(const json& patch) {
     std::string text;
     if (v.is_null()) text = "";
     else if (v.is_string()) text = v.get<std::string>();
-    else if (v.is_boolean() && k == "anonymous-tips") text = v.get<bool>() ? "on" : "off";
+    else if (v.is_boolean() && (k == "anonymous-tips" || k == "support-announce")) text = v.get<bool>() ? "on" : "off";
     else if (v.is_number_unsigned() && (k == "tip-min" || k == "tip-max" || k == "announce-min"))
       text = std::to_string(v.get<uint64_t>());
     else return Error{"invalid_setting", k + ": unexpected type", k};

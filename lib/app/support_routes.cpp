@@ -71,7 +71,34 @@ json public_json(support::SupportService& svc, const support::SupportRecord& r) 
   return support::to_public(r, svc.now());
 }
 
+nlohmann::json watching_json(const support::SupportRecord& r, openpayments::CurrencyStyle style) {
+  const openpayments::Amount paid{r.received_units, r.rate.asset_code, r.rate.asset_scale};
+  auto display = [style](const openpayments::Amount& a) {
+    return openpayments::restyle_display(openpayments::format_amount(a), style);
+  };
+  return {{"id", r.id},
+          {"name", r.anonymous ? "Anonymous" : r.display_name.empty() ? "Someone" : r.display_name},
+          {"anonymous", r.anonymous},
+          {"status", support::to_string(r.status)},
+          {"rate", openpayments::to_json(r.rate)},
+          {"rateDisplay", display(r.rate)},
+          {"paid", openpayments::to_json(paid)},
+          {"paidDisplay", display(paid)},
+          {"since", timeutil::format_rfc3339(r.created_ns)}};
+}
+
 }  // namespace
+
+void register_support_admin_routes(http::Server& server, SupportProvider provider,
+                                   std::function<openpayments::CurrencyStyle()> style) {
+  server.get("/plugins/wm/api/support/active", Access::admin, [provider, style](const Request&, Response& res) {
+    json list = json::array();
+    if (auto svc = provider())
+      for (const auto& r : svc->watching()) list.push_back(watching_json(r, style()));
+    res.set_header("Cache-Control", "no-store");
+    http::json_reply(res, 200, json{{"supporters", std::move(list)}});
+  });
+}
 
 void register_support_routes(http::Server& server, SupportProvider provider, std::function<std::string()> public_url,
                              size_t max_body) {

@@ -24,6 +24,13 @@ inline std::string support_callback_url(const std::string& public_url, const std
   return public_url + "/plugins/wm/support/" + id + "/callback";
 }
 
+// Admin: GET /plugins/wm/api/support/active -> {"supporters":[{id, name, anonymous, status, rate,
+// rateDisplay, paid, paidDisplay, since}]}: sessions approved and not ended (active, paused,
+// limit_reached), oldest first; name is the display name, "Anonymous" for anonymous supporters
+// (never their typed name) and "Someone" without a name. Never a wallet address.
+void register_support_admin_routes(http::Server& server, SupportProvider provider,
+                                   std::function<openpayments::CurrencyStyle()> style);
+
 void register_support_routes(http::Server& server, SupportProvider provider, std::function<std::string()> public_url,
                              size_t max_body);
 

@@ -9,6 +9,7 @@
 #include "core/text.h"
 #include "openpayments/money.h"
 #include "owncast/api_client.h"
+#include "support/support_service.h"
 #include "tips/tip_service.h"
 
 namespace wm::app {
@@ -41,6 +42,20 @@ struct IdentityCache {
     return value;
   }
 };
+
+// [{id, rate, display}] per hour, the streamer's presets (support-presets) in their asset.
+json support_presets_json(const Config& c, const std::string& code, int scale) {
+  json out = json::array();
+  auto list = support::parse_presets(c.support_presets, code, scale);
+  if (!list) list = support::parse_presets({}, code, scale);
+  if (!list) return out;
+  const auto style = openpayments::parse_currency_style(c.currency_display).value_or(openpayments::CurrencyStyle::code);
+  for (const auto& p : *list)
+    out.push_back({{"id", p.id},
+                   {"rate", openpayments::to_json(p.rate)},
+                   {"display", openpayments::restyle_display(openpayments::format_amount(p.rate), style)}});
+  return out;
+}
 
 }  // namespace
 
@@ -76,7 +91,11 @@ void register_widget_config_routes(http::Server& server, WidgetConfigContext ctx
                    out["minAmount"] = openpayments::to_json(range->first);
                    out["maxAmount"] = openpayments::to_json(range->second);
                  }
+                 out["supportPresets"] = support_presets_json(c, cur->first, cur->second);
+               } else {
+                 out["supportPresets"] = json::array();
                }
+               out["supportDefault"] = "low";
                out["currencyDisplay"] = c.currency_display == "symbol" ? "symbol" : "code";
                res.set_header("Access-Control-Allow-Origin", "*");
                res.set_header("Cache-Control", "no-store");

@@ -1,12 +1,14 @@
 // What the tip panel shows besides the tiers (issue 10, section 7):
 //   GET /plugins/wm/widget/config  public, CORS *
 //     {"name": string|null, "logo": absolute URL|null, "minAmount": Amount|null, "maxAmount": Amount|null,
-//      "currencyDisplay": "code"|"symbol"}
+//      "currencyDisplay": "code"|"symbol",
+//      "supportPresets": [{"id":"low"|"medium"|"high","rate":Amount per hour,"display"}], "supportDefault":"low"}
 // name and logo come from Owncast's public GET <owncast-url>/api/config, fetched server side
 // (2 s timeout) and cached for 60 s (10 s after a failure); both are null without --owncast-url
 // or when Owncast does not answer. The logo is only ever on the Owncast origin (the widget's CSP
 // allows images from there). minAmount/maxAmount are the accepted tip range once the streamer's
-// wallet (its asset) is known.
+// wallet (its asset) is known; supportPresets are the streaming-support rates (setting
+// support-presets, default 0.60/1.20/3.00 per hour), empty until the wallet's asset is known.
 #pragma once
 #include <functional>
 #include <optional>

@@ -49,6 +49,12 @@ const std::vector<OptionInfo>& config_options() {
        "seconds to wait for the streamer's wallet to show a tip before it fails"},
       {"support-interval", "OWNCAST_WM_SUPPORT_INTERVAL", "60",
        "seconds between streaming-support payments (pay while you watch), at least 5"},
+      {"support-presets", "OWNCAST_WM_SUPPORT_PRESETS", "",
+       "streaming-support rates per hour offered in the widget: 1-3 decimals, comma-separated (default 0.60,1.20,3.00)"},
+      {"support-announce", "OWNCAST_WM_SUPPORT_ANNOUNCE", "on",
+       "on | off: announce in chat when a viewer starts supporting (after their wallet approved)"},
+      {"support-announce-template", "OWNCAST_WM_SUPPORT_ANNOUNCE_TEMPLATE", "",
+       "chat announcement when a viewer starts supporting, with {name} {rate} {title}"},
       {"tip-min", "OWNCAST_WM_TIP_MIN", "", "smallest tip, decimal in the streamer's currency (default: one unit)"},
       {"tip-max", "OWNCAST_WM_TIP_MAX", "", "largest tip, decimal in the streamer's currency (default: 100)"},
       {"announce-template", "OWNCAST_WM_ANNOUNCE_TEMPLATE", "",
@@ -123,6 +129,22 @@ static bool parse_int(const std::string& s, long lo, long hi, long& out) {
   if (v < lo || v > hi) return false;
   out = v;
   return true;
+}
+
+// "0.60,1.20,3.00": 1-3 decimals (the decimal input rule), comma-separated; "" = the defaults.
+// Their asset's scale and the maximum are checked once the wallet is known (support::parse_presets).
+Status check_support_presets(const std::string& text) {
+  if (text.empty()) return ok_status();
+  size_t start = 0, n = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    const std::string item = trim(text.substr(start, comma - start));
+    if (++n > 3) return Error{"invalid_config", "--support-presets: at most 3 rates, separated by commas"};
+    if (item.empty() || !is_decimal_text(item))
+      return Error{"invalid_config", "--support-presets: '" + item.substr(0, 20) + "' is not a decimal amount like 0.60"};
+    start = comma + 1;
+  }
+  return ok_status();
 }
 
 static Status parse_listen(const std::string& s, std::string& out_host, int& out_port,
@@ -292,6 +314,17 @@ Status apply_server(Values& values, Config& c) {
 }
 
 // The wallet, Open Payments, tips, announcements and streaming support.
+// Streaming support's settings (presets, the "started supporting" announcement).
+Status apply_support(Values& values, Config& c) {
+  if (auto p = check_support_presets(values["support-presets"]); !p) return p;
+  c.support_presets = values["support-presets"];
+  if (auto s = on_off(values, "support-announce", c.support_announce); !s) return s;
+  c.support_announce_template = values["support-announce-template"];
+  if (c.support_announce_template.size() > 500)
+    return Error{"invalid_config", "--support-announce-template is longer than 500 bytes"};
+  return Ok{};
+}
+
 Status apply_payments(Values& values, Config& c) {
   c.wallet_address = values["wallet-address"];
   c.client_wallet_address = values["client-wallet-address"];
@@ -316,6 +349,7 @@ Status apply_payments(Values& values, Config& c) {
       return Error{"invalid_config", std::string("--") + k + " must be a decimal amount like 2.50 (" +
                                          decimal::check(v).error().message + "), got '" + v + "'"};
   }
+  if (auto s = apply_support(values, c); !s) return s;
   c.tip_min = values["tip-min"];
   c.tip_max = values["tip-max"];
   c.announce_template = values["announce-template"];

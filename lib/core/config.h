@@ -46,6 +46,9 @@ struct Config {
   int tip_rate_wallet = 10;          // ... per sender wallet
   int support_interval_s = 60;       // streaming support: seconds between payments (>= 5)
   int tip_receipt_timeout_s = 60;    // give up verifying the receipt after this long -> failed
+  std::string support_presets;         // "" = 0.60,1.20,3.00 (support::kDefaultPresets)
+  bool support_announce = true;        // chat announcement when a viewer starts supporting
+  std::string support_announce_template;  // "" = notify::kDefaultSupportTemplate
   std::string tip_min;               // decimal string in the streamer's asset, "" = smallest unit
   std::string tip_max;               // "" = 100 major units
   std::string announce_template;     // "" = notify::kDefaultTemplate
@@ -67,6 +70,8 @@ struct OptionInfo {
   bool secret = false;
 };
 const std::vector<OptionInfo>& config_options();
+// --support-presets text: 1-3 decimals, comma-separated ("" = defaults). Error "invalid_config".
+Status check_support_presets(const std::string& text);
 
 // Parses argv (after the subcommand) with env and an optional --config file.
 // Returns the remaining positional arguments in `positional` if non-null.

@@ -54,6 +54,8 @@ nlohmann::json body_json(const Body& body) {
     nlohmann::json operator()(const Support& s) const {
       nlohmann::json j = {{"supportId", s.support_id}, {"status", s.status}, {"displayName", s.display_name},
                           {"anonymous", s.anonymous}};
+      if (!s.sender_hash.empty()) j["senderHash"] = s.sender_hash;
+      if (!s.stream_id.empty()) j["streamId"] = s.stream_id;
       for (auto [k, a] : {std::pair{"rate", &s.rate}, {"amount", &s.amount}, {"paid", &s.paid}})
         if (!a->empty()) j[k] = openpayments::to_json(*a);
       return j;
@@ -103,6 +105,8 @@ Result<Body> body_from(Type type, const nlohmann::json& d) {
       s.status = str(d, "status");
       s.display_name = str(d, "displayName");
       s.anonymous = d.value("anonymous", false);
+      s.sender_hash = str(d, "senderHash");
+      s.stream_id = str(d, "streamId");
       for (auto [k, a] : {std::pair{"rate", &s.rate}, {"amount", &s.amount}, {"paid", &s.paid}})
         if (d.contains(k)) {
           auto v = openpayments::parse_amount(d[k]);

@@ -80,6 +80,8 @@ struct Support {
   openpayments::Amount paid;   // the incoming payment's receivedAmount, last read
   std::string display_name;  // "" when anonymous
   bool anonymous = false;
+  std::string sender_hash;   // analytics::hash_sender of the viewer's wallet ("" when unknown)
+  std::string stream_id;     // the Owncast stream session live at the event, else ""
 };
 
 struct Goal {

@@ -319,4 +319,11 @@ DeliveryOutcome ChatPoster::post_system_message(const std::string& text) const {
   return classify_system_message_response(client_.post_json("/api/integrations/chat/system", payload));
 }
 
+std::string support_template(std::string_view tmpl) {
+  std::string out(tmpl.empty() ? kDefaultSupportTemplate : tmpl);
+  for (size_t at = out.find("{rate}"); at != std::string::npos; at = out.find("{rate}", at + 8))
+    out.replace(at, 6, "{amount}");
+  return out;
+}
+
 }  // namespace wm::notify

@@ -13,6 +13,11 @@ namespace wm::notify {
 inline constexpr size_t kMaxViewerCodePoints = 280;
 inline constexpr std::string_view kDefaultTemplate = "🎉 {name} tipped {amount} — {message}";
 inline constexpr std::string_view kDefaultAnonymousName = "Someone";
+// Streaming support (issue 14): announced once a viewer's wallet approved ("support-announce").
+inline constexpr std::string_view kDefaultSupportTemplate = "💜 {name} is now supporting the stream with {rate} per hour";
+// A support template as render_template() takes it: {rate} (the rate per hour) is written as
+// {amount}; everything else is unchanged ("" = kDefaultSupportTemplate).
+std::string support_template(std::string_view tmpl);
 
 // Makes viewer-typed text inert in a system message (Markdown with raw HTML, rendered without
 // sanitising): invalid UTF-8 becomes U+FFFD; control, bidi-override and zero-width format

@@ -33,10 +33,40 @@ SupportError wallet_error(const op::OpError& e, C kind, const std::string& what)
 
 }  // namespace
 
-Result<Amount> preset_rate(std::string_view id, const std::string& asset_code, int asset_scale) {
-  const char* v = id == "low" ? "0.60" : id == "medium" ? "1.20" : id == "high" ? "3.00" : nullptr;
-  if (!v) return Error{"unknown_preset", "presetId must be one of: low (0.60), medium (1.20), high (3.00) per hour"};
-  return openpayments::parse_decimal(v, asset_code, asset_scale);
+Result<std::vector<Preset>> parse_presets(std::string_view setting, const std::string& asset_code, int asset_scale) {
+  static constexpr const char* kIds[] = {"low", "medium", "high"};
+  const std::string text(setting.empty() ? kDefaultPresets : setting);
+  auto bad = [](const std::string& m) { return Error{"invalid_presets", m}; };
+  auto max = openpayments::parse_decimal(std::string(kMaxRate), asset_code, asset_scale);
+  std::vector<Preset> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    std::string item = text.substr(start, comma - start);
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (out.size() == 3) return bad("at most 3 presets (low, medium, high), separated by commas");
+    auto a = openpayments::parse_decimal(item, asset_code, asset_scale);
+    if (!a) return bad("preset " + std::to_string(out.size() + 1) + " ('" + item.substr(0, 20) + "'): " + a.error().message);
+    if (a->units == 0) return bad("preset " + std::to_string(out.size() + 1) + " must be more than zero");
+    if (max && a->units > max->units)
+      return bad("preset " + std::to_string(out.size() + 1) + " must be at most " + op::format_amount(*max) + " per hour");
+    out.push_back({kIds[out.size()], *a});
+    start = comma + 1;
+  }
+  return out;
+}
+
+Result<Amount> preset_rate(std::string_view id, const std::string& asset_code, int asset_scale, std::string_view setting) {
+  auto list = parse_presets(setting, asset_code, asset_scale);
+  if (!list) list = parse_presets({}, asset_code, asset_scale);  // a stored value that no longer fits the asset
+  if (!list) return list.error();
+  std::string ids;
+  for (const auto& p : *list) {
+    if (p.id == id) return p.rate;
+    ids += (ids.empty() ? "" : ", ") + p.id + " (" + op::format_amount(p.rate) + ")";
+  }
+  return Error{"unknown_preset", "presetId must be one of: " + ids + " per hour"};
 }
 
 Result<SupportInput, SupportError> parse_support_input(const json& body) {
@@ -77,7 +107,7 @@ Result<Amount, SupportError> SupportService::rate_of(const SupportInput& in, con
   auto bad = [&](const std::string& m) { return SupportError{C::invalid_rate, "invalid_rate", m}; };
   Result<Amount> a = Error{};
   if (in.rate) a = op::parse_amount(*in.rate);
-  else a = preset_rate(in.preset_id, w.asset_code, w.asset_scale);
+  else a = preset_rate(in.preset_id, w.asset_code, w.asset_scale, opts_.presets ? opts_.presets() : std::string());
   if (!a) {
     if (a.error().code == "unknown_preset") return SupportError{C::unknown_preset, "unknown_preset", a.error().message};
     return bad("rate must be an amount {value, assetCode, assetScale}: " + a.error().message);
@@ -85,7 +115,7 @@ Result<Amount, SupportError> SupportService::rate_of(const SupportInput& in, con
   if (a->asset_code != w.asset_code || a->asset_scale != w.asset_scale)
     return bad("the rate must be in " + w.asset_code + " at scale " + std::to_string(w.asset_scale) + " (the streamer's asset)");
   if (a->units == 0) return bad("the rate must be more than zero");
-  auto max = openpayments::parse_decimal("100", w.asset_code, w.asset_scale);
+  auto max = openpayments::parse_decimal(std::string(kMaxRate), w.asset_code, w.asset_scale);
   if (max && a->units > max->units) return bad("the rate must be at most " + op::format_amount(*max) + " per hour");
   return *a;
 }

@@ -45,6 +45,17 @@ std::optional<SupportRecord> SupportService::get(const std::string& id) {
   return *r;
 }
 
+std::vector<SupportRecord> SupportService::watching() {
+  std::vector<SupportRecord> out;
+  for (const auto& id : store_.ids_not_final()) {
+    auto r = store_.load(id);
+    if (!r || r->status == S::awaiting_consent || is_final(r->status)) continue;
+    out.push_back(*r);
+  }
+  std::sort(out.begin(), out.end(), [](const SupportRecord& a, const SupportRecord& b) { return a.created_ns < b.created_ns; });
+  return out;
+}
+
 void SupportService::set_live(bool live) {
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -35,6 +35,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -74,6 +75,7 @@ struct SupportOptions {
   bool start_thread = true;        // false: tests call tick() themselves
   std::shared_ptr<tips::TipEnv> env;
   std::function<void(const SupportNote&)> on_event;
+  std::function<std::string()> presets;  // the "support-presets" setting ("" = defaults)
 };
 
 struct SupportInput {
@@ -90,8 +92,21 @@ struct SupportCreated {
   bool replayed = false;
 };
 
-// The streamer's presets per hour ("low" 0.60, "medium" 1.20, "high" 3.00 major units).
-Result<Amount> preset_rate(std::string_view id, const std::string& asset_code, int asset_scale);
+// The streamer's presets per hour: the setting "support-presets" holds 1-3 decimal amounts,
+// comma-separated, in the streamer's asset ("" = the defaults 0.60,1.20,3.00). Their ids are
+// "low", "medium", "high" in that order (a public contract: presetId in POST /plugins/wm/support).
+inline constexpr std::string_view kDefaultPresets = "0.60,1.20,3.00";
+struct Preset {
+  std::string id;
+  Amount rate;
+};
+// Errors "invalid_presets" (message names the problem: count, decimal rule, zero, above
+// kMaxRate, past the asset's scale).
+Result<std::vector<Preset>> parse_presets(std::string_view setting, const std::string& asset_code, int asset_scale);
+// Error "unknown_preset" for an id the streamer has not set.
+Result<Amount> preset_rate(std::string_view id, const std::string& asset_code, int asset_scale,
+                           std::string_view setting = {});
+inline constexpr std::string_view kMaxRate = "100";  // per hour, major units
 Result<SupportInput, SupportError> parse_support_input(const nlohmann::json& body);
 
 class SupportService {
@@ -106,6 +121,8 @@ class SupportService {
   bool heartbeat(const std::string& id, const std::string& control_token);
   Result<SupportRecord, SupportError> stop(const std::string& id, const std::string& control_token);
   std::optional<SupportRecord> get(const std::string& id);  // read only, secrets cleared
+  // Sessions the viewer approved that have not ended (active, paused, limit_reached), oldest first.
+  std::vector<SupportRecord> watching();
   void set_live(bool live);
   bool live() const;
 

@@ -63,10 +63,11 @@ async function stopChild(child) {
 }
 
 // Starts owncast-wm on 127.0.0.1:0 with a fresh data dir. Returns {url, port, child, stop()}.
-export async function startWm(extraArgs = []) {
+// `env`: extra environment variables (e.g. test-only OWNCAST_WM_TEST_SUPPORT_INTERVAL_MS).
+export async function startWm(extraArgs = [], env = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'owncast-wm-browser-'));
   const child = spawn(binaryPath(), ['--listen', '127.0.0.1:0', '--data-dir', dataDir, '--access-log', 'off', ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
   });
   // Everything the binary prints on stdout (the webhook URL, the one-time admin setup link).
   let stdout = '';

@@ -12,7 +12,7 @@ TEST_CASE("support events: durable, named, journal round trip and webhook payloa
   e.seq = 5;
   e.type = events::Type::support_payment;
   e.at_ns = 1800000000LL * 1000000000;
-  e.body = events::Support{"sAbc", "active", {10000, "EUR", 2}, {3, "EUR", 2}, {8, "EUR", 2}, "Alice", false};
+  e.body = events::Support{"sAbc", "active", {10000, "EUR", 2}, {3, "EUR", 2}, {8, "EUR", 2}, "Alice", false, "", ""};
   for (auto t : {events::Type::support_started, events::Type::support_payment, events::Type::support_stopped}) {
     CHECK(events::durable(t));
     CHECK(events::type_from_name(events::name(t)) == t);

@@ -111,6 +111,52 @@ async function loadRecent() {
   }
 }
 
+// ---------------- supporters watching now (streaming support) ----------------
+// Loaded from GET /plugins/wm/api/support/active and again on every `support` event of the
+// dashboard's live stream (GET /plugins/wm/api/live); polled slowly as a fallback.
+
+let live = null;
+
+function watchingItem(s) {
+  return el('li', { dataset: { testid: 'watching-row', supportId: s.id, status: s.status } },
+    el('span', { class: 'avatar', 'aria-hidden': 'true' }, s.anonymous || s.name === 'Someone' ? '?' : initials(s.name)),
+    el('div', {}, el('div', { class: 'tip-who' }, s.name),
+      el('div', { class: 'tip-msg' }, `${s.rateDisplay} per hour · ${statusText(s.status)}`)),
+    el('div', { class: 'tip-side' },
+      el('span', { class: 'tip-amount' }, s.paidDisplay),
+      el('time', { class: 'tip-time', datetime: s.since, title: formatDateTime(s.since) }, `since ${formatRelative(s.since)}`)));
+}
+
+async function loadWatching() {
+  try {
+    const r = await api.get('/plugins/wm/api/support/active');
+    const list = r.supporters || [];
+    const ul = $('watching');
+    const old = new Map([...ul.children].map((li) => [li.dataset.supportId, li]));
+    ul.replaceChildren(...list.map((s) => {
+      const li = old.get(s.id);
+      const fresh = watchingItem(s);
+      return li && li.textContent === fresh.textContent ? li : fresh;  // unchanged rows stay (read once)
+    }));
+    $('watching-empty').hidden = list.length > 0;
+    showError($('watching-error'), null);
+  } catch (ex) {
+    if (ex.status === 401) return;
+    showError($('watching-error'), `Could not load the supporters watching now: ${ex.message}`);
+  }
+}
+
+function openLive() {
+  if (live || typeof EventSource !== 'function') return;
+  live = new EventSource('/plugins/wm/api/live');
+  live.addEventListener('support', () => { if (active) { loadWatching(); } });
+}
+
+function closeLive() {
+  if (live) live.close();
+  live = null;
+}
+
 // ---------------- analytics ----------------
 
 function amountLines(node, items, pick) {
@@ -128,6 +174,8 @@ function renderSummary() {
   $('an-count').textContent = String(s.tipCount ?? 0);
   $('an-unique').textContent = String(s.uniqueSupporters ?? 0);
   amountLines($('an-average'), totals, (t) => t.average?.display || '–');
+  amountLines($('an-support-totals'), s.support?.totals || [], (t) => t.display);
+  $('an-support-sessions').textContent = String(s.support?.sessions ?? 0);
 
   // Chart: one asset at a time (amounts are never added across currencies).
   const assets = totals.map((t) => `${t.assetCode}/${t.assetScale}`);
@@ -237,6 +285,13 @@ function setTimeframe(tf, focus) {
 
 // ---------------- leaderboard ----------------
 
+// "· 2 tips", "· 2 tips + 1.20 EUR while watching", "· 1.20 EUR while watching"
+function lbDetail(p) {
+  const tips = p.count ? `${p.count} tip${p.count === 1 ? '' : 's'}` : '';
+  const streamed = p.streamed ? `${p.streamed.display} while watching` : '';
+  return `· ${[tips, streamed].filter(Boolean).join(' + ')}`;
+}
+
 async function loadLeaderboard() {
   try {
     const r = await api.get('/plugins/wm/leaderboard', { period });
@@ -246,7 +301,7 @@ async function loadLeaderboard() {
     for (const a of groups) {
       if (groups.length > 1) nodes.push(el('p', { class: 'rank-asset' }, a.assetCode));
       nodes.push(el('ol', { class: 'rank', dataset: { asset: a.assetCode } }, a.supporters.map((p) => el('li', { dataset: { testid: 'lb-row' } },
-        el('span', { class: 'rank-name' }, p.name, ' ', el('span', { class: 'muted' }, `· ${p.count} tip${p.count === 1 ? '' : 's'}`)),
+        el('span', { class: 'rank-name' }, p.name, ' ', el('span', { class: 'muted' }, lbDetail(p))),
         el('span', { class: 'rank-value' }, p.display)))));
     }
     body.replaceChildren(...nodes);
@@ -319,7 +374,7 @@ async function fast() {
 }
 
 async function slow() {
-  await Promise.all([loadSummary(), loadLeaderboard()]);
+  await Promise.all([loadSummary(), loadLeaderboard(), loadWatching()]);
 }
 
 export function enter() {
@@ -328,6 +383,7 @@ export function enter() {
   setSetupMissing(missing);
   fast();
   slow();
+  openLive();
   clearInterval(fastTimer);
   clearInterval(slowTimer);
   fastTimer = setInterval(() => { if (!document.hidden) fast(); }, POLL_MS);
@@ -345,6 +401,7 @@ export function enter() {
 
 export function leave() {
   active = false;
+  closeLive();
   clearInterval(fastTimer);
   clearInterval(slowTimer);
 }

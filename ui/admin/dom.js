@@ -162,6 +162,9 @@ const STATUS_TEXT = {
   denied: 'Denied',
   failed: 'Failed',
   expired: 'Expired',
+  active: 'Watching',            // streaming support
+  paused: 'Paused',
+  limit_reached: 'Hourly cap reached',
 };
 export function statusText(s) { return STATUS_TEXT[s] || s; }
 

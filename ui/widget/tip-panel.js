@@ -965,4 +965,11 @@
 
   // For tests and debugging (no effect on behaviour).
   window.owncastWmTip = { parseAmount: parseAmount, formatAmount: formatAmount, normalizeWallet: normalizeWallet };
+  // What support.js ("Support while you watch", loaded after this file) shares with the tip flow.
+  window.owncastWmPanel = {
+    api: api, say: say, showStep: showStep, setFieldError: setFieldError, showAlert: showAlert, randomKey: randomKey,
+    normalizeWallet: normalizeWallet, formatAmountObj: formatAmountObj, errorInfo: errorInfo, safeUrl: safeUrl,
+    tabGet: tabGet, tabSet: tabSet, tabRemove: tabRemove, rememberViewer: rememberViewer, codePoints: codePoints,
+    owncastUserId: owncastUserId, NAME_MAX: NAME_MAX, setSymbols: function (on) { useSymbols = !!on; }
+  };
 })();
