@@ -26,7 +26,10 @@ void open_live(const AlertRouteConfig& c, alerts::Audience a, const Request& req
   res.set_header("Content-Type", "text/event-stream; charset=utf-8");
   res.set_header("Cache-Control", "no-store");
   res.set_header("X-Accel-Buffering", "no");  // nginx: do not buffer the stream
+  // The browser's reconnect sends Last-Event-ID; a reloaded page (EventSource cannot set
+  // headers) sends the last id it showed as ?lastEventId=. The header is newer: it wins.
   auto last = alerts::parse_last_event_id(req.get_header_value("Last-Event-ID"));
+  if (!last) last = alerts::parse_last_event_id(req.get_param_value("lastEventId"));
   auto st = c.hub->open(a, last, [&res] { return http::start_stream(res); });
   if (st) return;
   if (st.error().code == "too_many_clients") res.set_header("Retry-After", "10");

@@ -1,10 +1,8 @@
 // Browser test of the alert overlay (issue 13) in real Chromium at 1920x1080, as an OBS
 // Browser Source would load it: the page gets its alerts over SSE with the overlay key.
 //
-// Scope today: alerts are sent with the admin's "Send test alert" (POST /api/alerts/test),
-// because completed tips reach the event bus only once the bus wiring (branch `wire`) lands;
-// the Catch2 tests in tests/alerts publish tip events on the bus directly (live, replay,
-// denied tips never shown).
+// Here alerts are sent with the admin's "Send test alert" (POST /api/alerts/test); real tips
+// completed through the Open Payments sandbox are in alerts-live.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
