@@ -63,6 +63,7 @@ Status App::Impl::start_goals(http::Server& server) {
     h->broadcast("goal", goal_public_json(g, currency_style()));
   });
   if (auto st = bus->subscribe(goals->subscription()); !st) return st;
+  if (auto st = goals->start(); !st) return st;  // pending goal.reached, the endsAt timer
   register_goal_routes(server, {goals.get(), overlay_key.get(), bus.get(), store.get(), [this] { return alert_view(); },
                                 [this] { return live_stream_session(); }, server.options().api_max_body});
   return Ok{};
