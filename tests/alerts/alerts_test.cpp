@@ -46,7 +46,7 @@ TEST_CASE("alerts: a tip frame has the bus seq as id, one-line data, the variati
   alerts::Variation mid{"mid", openpayments::Amount{500, "USD", 2}, nlohmann::json::object()};
   v.settings.variations = {big, mid};
   v.settings.speak_min = openpayments::Amount{1000, "USD", 2};
-  events::Event e{42, events::Type::tip_completed, 0, tip("t1", 1999, "line1\nline2")};
+  events::Event e{42, events::Type::tip_completed, 1'700'000'000'123'456'789, tip("t1", 1999, "line1\nline2")};
   auto f = alerts::frame_of(e, v);
   REQUIRE(f);
   const std::string text = alerts::frame(*f);
@@ -56,6 +56,7 @@ TEST_CASE("alerts: a tip frame has the bus seq as id, one-line data, the variati
   CHECK(f->data["variation"] == "mid");  // 19.99 < 20 (scale 0) but >= 5.00
   CHECK(f->data["speak"] == true);
   CHECK(f->data["display"] == "19.99 USD");
+  CHECK(f->data["at"] == "2023-11-14T22:13:20.123456789Z");  // the completed commit's time
   e.body = tip("t2", 2000);
   CHECK(alerts::frame_of(e, v)->data["variation"] == "big");  // 20.00 == 20 across scales
   e.body = tip("t3", 2000);
