@@ -118,6 +118,9 @@ void register_control_routes(http::Server& server, const AlertRouteConfig& c) {
     if (!body) return;
     auto s = alerts::parse_settings(*body);
     if (!s) return http::json_error(res, 400, s.error().code, s.error().message);
+    if (auto bad = unknown_sound(*c.store, *s))
+      return http::json_error(res, 400, "invalid_settings",
+                              "sound \"" + *bad + "\" is neither built in (chime, fanfare, none) nor an uploaded sound's id");
     if (auto st = alerts::save_settings(*c.store, *s); !st)
       return http::json_error(res, 503, "unavailable", "settings not saved: " + st.error().message);
     if (c.settings_changed) c.settings_changed(*s);
@@ -131,6 +134,7 @@ void register_control_routes(http::Server& server, const AlertRouteConfig& c) {
 void register_alert_routes(http::Server& server, const AlertRouteConfig& c) {
   register_overlay_routes(server, c);
   register_control_routes(server, c);
+  register_sound_routes(server, c);
   server.get("/plugins/wm/api/live", Access::admin, [c](const Request& req, Response& res) {
     open_live(c, alerts::Audience::dashboard, req, res);
   });

@@ -2,6 +2,7 @@
 // not a module's own (alerts hub, goals, webhooks, streaming support's live flag).
 #include "app/app_impl.h"
 
+#include "alerts/sounds.h"
 #include "app/admin_http.h"
 #include "app/admin_routes.h"
 #include "app/alert_routes.h"
@@ -34,6 +35,7 @@ http::ServerOptions server_options(const Config& config, const std::vector<std::
     static constexpr std::string_view kHook = "/webhooks/owncast/";
     if (method == "POST" && path.substr(0, kHook.size()) == kHook && owncast::token_matches(tokens, path.substr(kHook.size())))
       return hook;
+    if (method == "POST" && path == "/plugins/wm/api/alerts/sounds") return alerts::kMaxSoundBytes;
     return api;
   };
   return ho;

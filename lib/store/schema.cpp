@@ -43,6 +43,7 @@ const std::vector<std::string>& table_names() {
       "webhooks", "webhook_outbox", "webhook_deliveries", "support_sessions", "goals",
       // schema 5 (migrate_4_to_5): rows that schema 4 kept in "settings", now with their owners
       "announcement_outbox", "tiers",
+      "alert_sounds",
   };
   return names;
 }
