@@ -100,3 +100,26 @@ test('alert overlay: a wrong key is a 404 and a regenerated key closes the open 
   await page.waitForFunction(() => !window.wmAlerts.connected, null, { timeout: 5000 });
   await context.close();
 });
+
+test('admin Alerts view: the live preview shows the test alert when "Send test alert" is pressed', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.goto(`${wm.url}/plugins/wm/admin`);
+  await page.locator('[data-testid="login-password"]').fill(PASSWORD);
+  await page.locator('[data-testid="login-submit"]').click();
+  await page.locator('[data-testid="nav-alerts"]').click();
+  await page.locator('[data-testid="view-alerts"]').waitFor();
+  const preview = page.frameLocator('#alerts-preview');
+  const frame = await (await page.locator('#alerts-preview').elementHandle()).contentFrame();
+  await frame.waitForFunction(() => window.wmAlerts && window.wmAlerts.connected, null, { timeout: 10000 });
+  const box = await page.locator('[data-testid="alerts-preview"]').boundingBox();
+  assert.ok(box.width <= 480 && box.height <= 270, `small: ${box.width}x${box.height}`);
+  await page.locator('[data-testid="alerts-test"]').click();
+  await preview.locator('.alert', { hasText: 'Test Viewer tipped' }).waitFor({ timeout: 10000 });
+  await page.screenshot({ path: join(out, 'alerts-admin-preview.png') });
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -64,6 +64,18 @@
     } catch (e) { /* no audio: quietly none */ }
   }
 
+  // A built-in tone, else an uploaded sound's id (GET /plugins/wm/overlay/sounds/{id}).
+  function play(sound, volume) {
+    if (sound === 'chime' || sound === 'fanfare') return beep(sound, volume);
+    try {
+      const a = new Audio('/plugins/wm/overlay/sounds/' + encodeURIComponent(sound) + '?key=' + encodeURIComponent(key));
+      a.volume = Math.max(0, Math.min(1, Number(volume) || 0));
+      const p = a.play();
+      if (p && p.catch) p.catch(() => {}); // autoplay refused or unknown id: quietly none
+      window.wmAlerts.played = (window.wmAlerts.played || 0) + 1;
+    } catch (e) { /* no audio */ }
+  }
+
   function speak(text) {
     try {
       if (!('speechSynthesis' in window) || !text) return;
@@ -100,7 +112,7 @@
     stage.appendChild(el);
     if (!alert.replay) remember(Number(alert.seq) || 0);
     window.wmAlerts.shown.push({ id: alert.id, variation: alert.variation || '', at: Date.now() });
-    if (style.sound && style.sound !== 'none') beep(style.sound, style.volume === undefined ? 0.5 : style.volume);
+    if (style.sound && style.sound !== 'none') play(style.sound, style.volume === undefined ? 0.5 : style.volume);
     if (alert.speak) speak(alert.message);
     const duration = Math.max(1000, Math.min(60000, Number(style.durationMs) || 6000));
     current = { el, timer: setTimeout(finish, duration), leaving: false };
