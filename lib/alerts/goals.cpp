@@ -1,7 +1,9 @@
 #include "alerts/goals.h"
 
+#include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <thread>
 
 #include "core/log.h"
 #include "core/timeutil.h"
@@ -28,7 +30,7 @@ json record(const Goal& g) {
   return {{"id", g.id},          {"title", g.title},       {"target", openpayments::to_json(g.target)},
           {"current", openpayments::to_json(g.current)}, {"startedNs", g.started_ns},
           {"endsNs", g.ends_ns}, {"endedNs", g.ended_ns},  {"reachedNs", g.reached_ns},
-          {"lastSeq", g.last_seq}};
+          {"lastSeq", g.last_seq}, {"reachedPending", g.reached_pending}};
 }
 
 std::optional<Goal> from_record(std::string_view text) {
@@ -47,6 +49,7 @@ std::optional<Goal> from_record(std::string_view text) {
   g.ended_ns = j.value("endedNs", int64_t{0});
   g.reached_ns = j.value("reachedNs", int64_t{0});
   g.last_seq = j.value("lastSeq", uint64_t{0});
+  g.reached_pending = j.value("reachedPending", false);
   return g;
 }
 
@@ -109,6 +112,9 @@ struct Goals::Impl {
   std::function<int64_t()> clock;
   std::function<void(const Goal&)> on_change;
   mutable std::mutex mu;  // one writer of goal records at a time
+  std::mutex publish_mu;  // one goal.reached settlement at a time
+  std::function<bool(std::string_view)> crash_after;
+  bool crashed(std::string_view step) const { return crash_after && crash_after(step); }
 
   Impl(store::Store& s, events::Bus& b, std::function<int64_t()> c, std::function<void(const Goal&)> f)
       : store(s), bus(b), clock(std::move(c)), on_change(std::move(f)) {}
@@ -138,15 +144,121 @@ struct Goals::Impl {
     if (!sum) return false;  // overflow past 2^64-1 minor units: leave the total as it is
     g.current = *sum;
     g.last_seq = e.seq;
-    if (g.reached_ns == 0 && g.current.units >= g.target.units) g.reached_ns = now_ns;
+    if (g.reached_ns == 0 && g.current.units >= g.target.units) {
+      g.reached_ns = now_ns;
+      g.reached_pending = true;
+    }
     return true;
+  }
+
+  // goal.reached of the goal that started at `started_ns`, if still pending: published (unless
+  // check_journal finds it already there, a crash after the publish), then the mark cleared.
+  void settle_reached(int64_t started_ns, bool check_journal) {
+    std::lock_guard<std::mutex> one(publish_mu);
+    auto g = load(started_ns);
+    if (!g || !g->reached_pending) return;
+    if (!check_journal || !in_journal(g->id)) {
+      events::Goal body{g->id, g->title, g->target, g->current};
+      if (auto p = bus.publish(events::Type::goal_reached, body); !p) {
+        log::warn("goals: goal.reached not published (retried at the next start): " + p.error().message);
+        return;
+      }
+      if (crashed("goal_reached_published")) return;
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    auto st = store.update([&](store::WriteTxn& txn) -> Status {
+      auto v = txn.get(table(), key_of(started_ns));
+      auto cur = v ? from_record(*v) : std::nullopt;
+      if (!cur) return Ok{};
+      cur->reached_pending = false;
+      return save(txn, *cur);
+    });
+    if (!st) log::warn("goals: goal.reached mark not cleared: " + st.error().message);
+  }
+  std::optional<Goal> load(int64_t started_ns) const {
+    auto txn = store.begin_read();
+    auto v = txn.get(table(), key_of(started_ns));
+    return v ? from_record(*v) : std::nullopt;
+  }
+  bool in_journal(const std::string& id) const {
+    for (uint64_t after = 0;;) {
+      auto batch = bus.journal(after, 256);
+      for (const auto& e : batch) {
+        after = e.seq;
+        if (const auto* g = e.goal(); g && e.type == events::Type::goal_reached && g->goal_id == id) return true;
+      }
+      if (batch.size() < 256) return false;
+    }
+  }
+
+  // The endsAt timer: wakes at the active goal's endsAt (or when goals change) and announces
+  // the end once per goal.
+  std::mutex tmu;
+  std::condition_variable tcv;
+  std::thread timer;
+  bool timer_started = false, timer_stop = false;
+  uint64_t generation = 0;
+  std::string announced_end;
+  void poke() {
+    {
+      std::lock_guard<std::mutex> l(tmu);
+      ++generation;
+    }
+    tcv.notify_all();
+  }
+  void timer_loop() {
+    std::unique_lock<std::mutex> lock(tmu);
+    while (!timer_stop) {
+      const uint64_t seen = generation;
+      auto g = current();
+      int64_t wait_ns = 60'000'000'000;  // re-read now and then (e.g. the clock jumped)
+      if (g && g->ended_ns == 0 && g->ends_ns != 0 && g->id != announced_end) {
+        const int64_t now = clock();
+        if (now >= g->ends_ns) {
+          announced_end = g->id;
+          lock.unlock();
+          changed(*g);
+          lock.lock();
+          continue;
+        }
+        wait_ns = std::min(wait_ns, g->ends_ns - now);
+      }
+      tcv.wait_for(lock, std::chrono::nanoseconds(wait_ns), [&] { return timer_stop || generation != seen; });
+    }
   }
 };
 
 Goals::Goals(store::Store& store, events::Bus& bus, std::function<int64_t()> clock,
-             std::function<void(const Goal&)> on_change)
+             std::function<void(const Goal&)> on_change, std::function<bool(std::string_view)> crash_after)
     : impl_(std::make_shared<Impl>(store, bus, clock ? std::move(clock) : std::function<int64_t()>(timeutil::now_ns),
-                                   std::move(on_change))) {}
+                                   std::move(on_change))) {
+  impl_->crash_after = std::move(crash_after);
+}
+
+Goals::~Goals() { stop(); }
+
+Status Goals::start() {
+  auto& d = *impl_;
+  {
+    std::lock_guard<std::mutex> l(d.tmu);
+    if (d.timer_started) return Ok{};
+    d.timer_started = true;
+  }
+  if (auto g = d.current(); g && g->reached_pending) d.settle_reached(g->started_ns, true);
+  Impl* p = impl_.get();
+  d.timer = std::thread([p] { p->timer_loop(); });
+  return Ok{};
+}
+
+void Goals::stop() {
+  auto& d = *impl_;
+  {
+    std::lock_guard<std::mutex> l(d.tmu);
+    d.timer_stop = true;
+  }
+  d.tcv.notify_all();
+  if (d.timer.joinable()) d.timer.join();
+}
 
 events::Subscription Goals::subscription() {
   events::Subscription s;
@@ -184,11 +296,8 @@ void Goals::on_tip(const events::Event& e) {
     }
   }
   if (!updated) return;
-  if (reached_now) {
-    events::Goal body{updated->id, updated->title, updated->target, updated->current};
-    if (auto p = d.bus.publish(events::Type::goal_reached, body); !p)
-      log::warn("goals: goal.reached not published: " + p.error().message);
-  }
+  if (reached_now && d.crashed("goal_reached_committed")) return;
+  if (reached_now) d.settle_reached(updated->started_ns, false);
   d.changed(*updated);
 }
 
@@ -221,6 +330,7 @@ Result<Goal> Goals::create(const GoalInput& in) {
   }
   if (previous) d.changed(*previous);
   d.changed(g);
+  d.poke();
   return g;
 }
 
@@ -241,6 +351,7 @@ Result<Goal> Goals::end() {
   }
   if (!ended) return Error{"no_active_goal", "there is no active goal to end"};
   d.changed(*ended);
+  d.poke();
   return *ended;
 }
 

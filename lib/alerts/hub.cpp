@@ -147,6 +147,9 @@ Status Hub::open(Audience a, std::optional<uint64_t> last_event_id,
   auto stream = open_stream();
   if (!stream) return Error{"internal", "this response cannot stream"};
   Client c{d.next_id++, a, stream, 0};
+  // An id above anything this journal issued comes from another data dir: start live, or the
+  // client would hear nothing until the numbering caught up with it.
+  if (last_event_id && *last_event_id > d.bus.last_seq()) last_event_id.reset();
   c.sent = last_event_id ? d.replay(c, *last_event_id) : d.bus.last_seq();
   if (last_event_id) c.sent = std::max(c.sent, *last_event_id);
   // The retry hint: browsers reconnect after 2 s instead of their default 3 s.

@@ -48,7 +48,8 @@ class Hub {
   void stop();     // closes every client; idempotent
 
   // Adds a client. `open_stream` turns the HTTP response into a stream (http::start_stream);
-  // it is called only when there is room. Replays journaled events after last_event_id.
+  // it is called only when there is room. Replays journaled events after last_event_id; an id
+  // above the bus's last seq (another data dir's numbering) counts as none (live from now).
   // Errors: "too_many_clients", "unavailable" (stopped).
   Status open(Audience a, std::optional<uint64_t> last_event_id,
               const std::function<std::shared_ptr<http::Stream>()>& open_stream);

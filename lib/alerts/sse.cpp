@@ -1,5 +1,7 @@
 #include "alerts/sse.h"
 
+#include "core/timeutil.h"
+
 namespace wm::alerts {
 
 std::string frame(const Frame& f) {
@@ -27,7 +29,8 @@ nlohmann::json tip_data(const events::Event& e, const events::Tip& t, const View
           {"tier", t.tier},
           {"test", test},
           {"variation", v ? v->name : ""},
-          {"speak", speak}};
+          {"speak", speak},
+          {"at", timeutil::format_rfc3339(e.at_ns)}};
 }
 
 std::optional<Frame> frame_of(const events::Event& e, const View& view) {

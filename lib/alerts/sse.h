@@ -46,7 +46,8 @@ struct View {
 std::optional<Frame> frame_of(const events::Event& e, const View& view);
 
 // The `tip` data of a completed tip: {"id","seq","name","amount","display","message","tier",
-// "test","variation","speak"}. "name" is "Anonymous" for anonymous tips.
+// "test","variation","speak","at"}. "name" is "Anonymous" for anonymous tips; "at" is when it
+// happened (RFC 3339, ns): for a real tip the commit that made it completed.
 nlohmann::json tip_data(const events::Event& e, const events::Tip& t, const View& view);
 
 }  // namespace wm::alerts

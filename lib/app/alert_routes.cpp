@@ -26,7 +26,10 @@ void open_live(const AlertRouteConfig& c, alerts::Audience a, const Request& req
   res.set_header("Content-Type", "text/event-stream; charset=utf-8");
   res.set_header("Cache-Control", "no-store");
   res.set_header("X-Accel-Buffering", "no");  // nginx: do not buffer the stream
+  // The browser's reconnect sends Last-Event-ID; a reloaded page (EventSource cannot set
+  // headers) sends the last id it showed as ?lastEventId=. The header is newer: it wins.
   auto last = alerts::parse_last_event_id(req.get_header_value("Last-Event-ID"));
+  if (!last) last = alerts::parse_last_event_id(req.get_param_value("lastEventId"));
   auto st = c.hub->open(a, last, [&res] { return http::start_stream(res); });
   if (st) return;
   if (st.error().code == "too_many_clients") res.set_header("Retry-After", "10");
@@ -115,6 +118,9 @@ void register_control_routes(http::Server& server, const AlertRouteConfig& c) {
     if (!body) return;
     auto s = alerts::parse_settings(*body);
     if (!s) return http::json_error(res, 400, s.error().code, s.error().message);
+    if (auto bad = unknown_sound(*c.store, *s))
+      return http::json_error(res, 400, "invalid_settings",
+                              "sound \"" + *bad + "\" is neither built in (chime, fanfare, none) nor an uploaded sound's id");
     if (auto st = alerts::save_settings(*c.store, *s); !st)
       return http::json_error(res, 503, "unavailable", "settings not saved: " + st.error().message);
     if (c.settings_changed) c.settings_changed(*s);
@@ -128,6 +134,7 @@ void register_control_routes(http::Server& server, const AlertRouteConfig& c) {
 void register_alert_routes(http::Server& server, const AlertRouteConfig& c) {
   register_overlay_routes(server, c);
   register_control_routes(server, c);
+  register_sound_routes(server, c);
   server.get("/plugins/wm/api/live", Access::admin, [c](const Request& req, Response& res) {
     open_live(c, alerts::Audience::dashboard, req, res);
   });

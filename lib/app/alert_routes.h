@@ -12,8 +12,11 @@
 //   POST /plugins/wm/api/alerts/skip             ends the alert on screen (alert.skip)
 //   GET  /plugins/wm/api/alerts/history          the newest alerts (from the bus journal)
 //   GET|PUT /plugins/wm/api/alerts/settings      alerts/settings.h
+//   POST|GET /plugins/wm/api/alerts/sounds, DELETE .../sounds/{id}   uploaded sounds (alerts/sounds.h)
+//   GET  /plugins/wm/overlay/sounds/{id}?key=K   an uploaded sound's file (wrong key or id: 404)
 #pragma once
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "alerts/hub.h"
@@ -37,5 +40,8 @@ struct AlertRouteConfig {
 };
 
 void register_alert_routes(http::Server& server, const AlertRouteConfig& cfg);
+void register_sound_routes(http::Server& server, const AlertRouteConfig& cfg);  // sound_routes.cpp
+// The first `sound` in the style or a variation that is neither built in nor uploaded.
+std::optional<std::string> unknown_sound(const store::Store& store, const alerts::AlertSettings& s);
 
 }  // namespace wm::app

@@ -202,6 +202,7 @@ void App::shutdown() {
   if (tips) tips->service->stop();  // workers leave; interrupted tips resume at the next start
   if (tips) tips->revenue->stop();
   if (impl_->hub) impl_->hub->stop();  // the server closed its streams already
+  if (impl_->goals) impl_->goals->stop();  // the endsAt timer
   // Subscribers finish what was published (a durable one resumes from the journal otherwise).
   if (!impl_->bus->drain(5000)) log::warn("event bus: subscribers still busy at shutdown");
   impl_->bus->stop();

@@ -2,6 +2,7 @@
 // not a module's own (alerts hub, goals, webhooks, streaming support's live flag).
 #include "app/app_impl.h"
 
+#include "alerts/sounds.h"
 #include "app/admin_http.h"
 #include "app/admin_routes.h"
 #include "app/alert_routes.h"
@@ -35,6 +36,7 @@ http::ServerOptions server_options(const Config& config, const std::vector<std::
     static constexpr std::string_view kHook = "/webhooks/owncast/";
     if (method == "POST" && path.substr(0, kHook.size()) == kHook && owncast::token_matches(tokens, path.substr(kHook.size())))
       return hook;
+    if (method == "POST" && path == "/plugins/wm/api/alerts/sounds") return alerts::kMaxSoundBytes;
     return api;
   };
   return ho;
@@ -64,6 +66,7 @@ Status App::Impl::start_goals(http::Server& server) {
     h->broadcast("goal", goal_public_json(g, currency_style()));
   });
   if (auto st = bus->subscribe(goals->subscription()); !st) return st;
+  if (auto st = goals->start(); !st) return st;  // pending goal.reached, the endsAt timer
   register_goal_routes(server, {goals.get(), overlay_key.get(), bus.get(), store.get(), [this] { return alert_view(); },
                                 [this] { return live_stream_session(); }, server.options().api_max_body});
   return Ok{};

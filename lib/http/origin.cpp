@@ -23,6 +23,15 @@ bool is_json_type(std::string_view content_type) {
   return b != std::string::npos && t.substr(b) == "application/json";
 }
 
+// Audio uploads (alert sounds): like JSON, a type no cross-site form can send without a preflight.
+bool is_audio_type(std::string_view content_type) {
+  std::string t = lower(content_type.substr(0, content_type.find(';')));
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.pop_back();
+  for (std::string_view a : {"audio/mpeg", "audio/ogg", "audio/wav", "audio/x-wav", "audio/wave"})
+    if (t == a) return true;
+  return false;
+}
+
 bool has_body(const Request& req) {
   if (!req.body.empty() || req.has_header("Transfer-Encoding")) return true;
   const std::string len = req.get_header_value("Content-Length");
@@ -67,8 +76,10 @@ bool admin_write_allowed(const Request& req, Response& res, std::string_view pub
     return false;
   }
   const bool typed = req.has_header("Content-Type");
-  if ((typed || has_body(req)) && !is_json_type(req.get_header_value("Content-Type"))) {
-    json_error(res, 415, "unsupported_media_type", "admin changes need 'Content-Type: application/json'");
+  const std::string type = req.get_header_value("Content-Type");
+  if ((typed || has_body(req)) && !is_json_type(type) && !is_audio_type(type)) {
+    json_error(res, 415, "unsupported_media_type",
+               "admin changes need 'Content-Type: application/json' (sound uploads: audio/mpeg, audio/ogg or audio/wav)");
     return false;
   }
   return true;

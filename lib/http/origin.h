@@ -13,8 +13,9 @@ namespace wm::http {
 //  - refused with 403 "cross_origin" when Sec-Fetch-Site is "cross-site", or when an Origin
 //    header is sent and is not this server's origin: "http(s)://" + the request's Host, or the
 //    origin of public_url (--public-url, for a reverse proxy that rewrites Host);
-//  - refused with 415 "unsupported_media_type" unless Content-Type is application/json; a
-//    request without a body and without a Content-Type (logout, resend) is allowed.
+//  - refused with 415 "unsupported_media_type" unless Content-Type is application/json (or an
+//    audio type of an alert-sound upload: audio/mpeg, audio/ogg, audio/wav, which no cross-site
+//    form can send either); a request without a body and without a Content-Type is allowed.
 // Other methods always pass. Answers the refusal itself.
 bool admin_write_allowed(const Request& req, Response& res, std::string_view public_url);
 // "https://tips.example.net:8443/x" -> "https://tips.example.net:8443" (lower-case scheme and

@@ -45,6 +45,7 @@ const std::vector<std::string>& table_names() {
       "announcement_outbox", "tiers",
       // created by open() when missing (no migration): Web Monetization revenue (lib/support/wm_revenue.h)
       "wm_revenue",
+      "alert_sounds",
   };
   return names;
 }

@@ -46,7 +46,7 @@ TEST_CASE("alerts: a tip frame has the bus seq as id, one-line data, the variati
   alerts::Variation mid{"mid", openpayments::Amount{500, "USD", 2}, nlohmann::json::object()};
   v.settings.variations = {big, mid};
   v.settings.speak_min = openpayments::Amount{1000, "USD", 2};
-  events::Event e{42, events::Type::tip_completed, 0, tip("t1", 1999, "line1\nline2")};
+  events::Event e{42, events::Type::tip_completed, 1'700'000'000'123'456'789, tip("t1", 1999, "line1\nline2")};
   auto f = alerts::frame_of(e, v);
   REQUIRE(f);
   const std::string text = alerts::frame(*f);
@@ -56,6 +56,7 @@ TEST_CASE("alerts: a tip frame has the bus seq as id, one-line data, the variati
   CHECK(f->data["variation"] == "mid");  // 19.99 < 20 (scale 0) but >= 5.00
   CHECK(f->data["speak"] == true);
   CHECK(f->data["display"] == "19.99 USD");
+  CHECK(f->data["at"] == "2023-11-14T22:13:20.123456789Z");  // the completed commit's time
   e.body = tip("t2", 2000);
   CHECK(alerts::frame_of(e, v)->data["variation"] == "big");  // 20.00 == 20 across scales
   e.body = tip("t3", 2000);
@@ -166,4 +167,36 @@ TEST_CASE("alerts: client caps answer 503 beyond the limit and never block the A
   CHECK(a.wait_closed(3000));
   CHECK(d.wait_closed(3000));
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(3));
+}
+
+TEST_CASE("alerts: lastEventId in the query resumes like Last-Event-ID (the header wins); an unknown future id starts live") {
+  test::TempDir dir;
+  RunningApp app(dir.path(), {"--admin-password", kPassword});
+  const std::string path = "/plugins/wm/overlay/events?key=" + overlay_key(app);
+  const uint64_t s1 = publish(app, events::Type::tip_completed, tip("a", 100));
+  const uint64_t s2 = publish(app, events::Type::tip_completed, tip("b", 200));
+  const uint64_t s3 = publish(app, events::Type::tip_completed, tip("c", 300));
+
+  // A page that reloads cannot set headers on EventSource: it sends the last id it showed.
+  SseClient q(app.port(), path + "&lastEventId=" + std::to_string(s1));
+  REQUIRE(q.wait_contains("\"id\":\"c\""));
+  CHECK(q.count("\"id\":\"a\"") == 0);
+  CHECK(q.count("id: " + std::to_string(s2) + "\n") == 1);
+  // The browser's own reconnect sends the header with a newer id: it wins over the query.
+  SseClient h(app.port(), path + "&lastEventId=" + std::to_string(s1), "Last-Event-ID: " + std::to_string(s2) + "\r\n");
+  REQUIRE(h.wait_contains("\"id\":\"c\""));
+  CHECK(h.count("\"id\":\"b\"") == 0);
+  // An id this journal never issued (the data dir was replaced): live from now, not silence
+  // until the numbering catches up.
+  SseClient f(app.port(), path + "&lastEventId=" + std::to_string(s3 + 1000));
+  REQUIRE(f.wait_contains("retry:"));
+  const uint64_t s4 = publish(app, events::Type::tip_completed, tip("d", 400));
+  CHECK(f.wait_contains("id: " + std::to_string(s4) + "\n"));
+  CHECK(f.count("\"id\":\"c\"") == 0);
+  // Not a number: ignored (live from now).
+  SseClient bad(app.port(), path + "&lastEventId=x1");
+  REQUIRE(bad.wait_contains("retry:"));
+  const uint64_t s5 = publish(app, events::Type::tip_completed, tip("e", 500));
+  CHECK(bad.wait_contains("id: " + std::to_string(s5) + "\n"));
+  CHECK(bad.count("\"id\":\"d\"") == 0);
 }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "alerts/sse_client.h"
+#include "core/timeutil.h"
 #include "support/app_harness.h"
 #include "support/test_support.h"
 
@@ -127,4 +128,21 @@ TEST_CASE("goals http: overlays need the key (404 otherwise); goal events stream
   auto top = get_json(app, "/plugins/wm/overlay/top/data?key=" + key);
   CHECK(top["period"] == "stream");
   CHECK(top.dump().find("Secret Name") == std::string::npos);
+}
+
+TEST_CASE("goals http: when endsAt passes, overlays get a goal event (active:false) without a new tip") {
+  test::TempDir dir;
+  RunningApp app(dir.path(), {"--admin-password", kPassword});
+  const std::string key = overlay_key(app);
+  SseClient live(app.port(), "/plugins/wm/overlay/events?key=" + key);
+  REQUIRE(live.wait_contains("retry:"));
+  const std::string ends = timeutil::format_rfc3339(timeutil::now_ns() + 1'500'000'000);
+  auto res = post(app, "/plugins/wm/api/goals", {{"title", "Quick one"}, {"target", kTarget}, {"endsAt", ends}});
+  REQUIRE(res);
+  REQUIRE(res->status == 201);
+  REQUIRE(live.wait_contains("\"active\":true"));
+  CHECK(get_json(app, "/plugins/wm/goal")["active"] == true);
+  REQUIRE(live.wait_contains("\"active\":false", 10000));
+  CHECK(get_json(app, "/plugins/wm/goal")["active"] == false);
+  CHECK(live.count("event: goal\n") == 2);  // started, then ended: once
 }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "alerts/goals.h"
+#include "core/timeutil.h"
 #include "core/metrics.h"
 #include "events/bus.h"
 #include "store/store.h"
@@ -48,25 +49,38 @@ struct World {
   std::unique_ptr<alerts::Goals> goals;
   std::mutex m;
   std::vector<events::Event> reached;
+  std::vector<alerts::Goal> changed;  // every on_change, in order ...
+  std::vector<int64_t> changed_at;     // ... and when it came
   std::atomic<int> changes{0};
+  std::string crash_step;  // simulated crash point (Goals' crash_after), "" = none
 
-  explicit World(std::string d) : dir(std::move(d)) { open(); }
+  explicit World(std::string d, std::string crash = "") : dir(std::move(d)), crash_step(std::move(crash)) { open(); }
   ~World() { close(); }
   void open() {
     store = open_store(dir);
     bus = std::make_unique<events::Bus>(*store, metrics);
-    goals = std::make_unique<alerts::Goals>(*store, *bus, nullptr, [this](const alerts::Goal&) { ++changes; });
+    goals = std::make_unique<alerts::Goals>(
+        *store, *bus, nullptr,
+        [this](const alerts::Goal& g) {
+          std::lock_guard<std::mutex> l(m);
+          changed.push_back(g);
+          changed_at.push_back(timeutil::now_ns());
+          ++changes;
+        },
+        [this](std::string_view step) { return step == crash_step; });
     REQUIRE(bus->subscribe(goals->subscription()));
     events::Subscription s{"reached", events::Delivery::drop, 64, {Type::goal_reached}, [this](const events::Event& e) {
                              std::lock_guard<std::mutex> l(m);
                              reached.push_back(e);
                            }};
     REQUIRE(bus->subscribe(std::move(s)));
+    REQUIRE(goals->start());
   }
   void close() {
     if (!bus) return;
     bus->drain(5000);
     bus->stop();
+    goals->stop();
     goals.reset();
     bus.reset();
     store.reset();
@@ -209,4 +223,117 @@ TEST_CASE("goals: input validation names the field and says what to fix") {
   REQUIRE(ok);
   CHECK(ok->target.units == 5000);
   CHECK(ok->ends_ns > now);
+}
+
+namespace {
+
+// Polls `pred` until it holds or `ms` pass (no fixed sleeps in assertions).
+template <class F>
+bool eventually(F pred, int ms = 5000) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > end) return pred();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("goals: when endsAt passes the goal is announced as ended without a new tip") {
+  test::TempDir dir;
+  World w(dir.path());
+  alerts::GoalInput in = input(5000);
+  in.ends_ns = timeutil::now_ns() + 300'000'000;  // 0.3 s
+  auto g = w.goals->create(in);
+  REQUIRE(g);
+  w.publish(tip("t1", 100));
+  auto ended = [&] {
+    std::lock_guard<std::mutex> l(w.m);
+    for (size_t i = 0; i < w.changed.size(); ++i)
+      if (w.changed[i].id == g->id && w.changed_at[i] >= in.ends_ns) return true;
+    return false;
+  };
+  REQUIRE(eventually(ended));
+  CHECK(timeutil::now_ns() >= in.ends_ns);
+  CHECK_FALSE(w.goals->active());
+  {
+    std::lock_guard<std::mutex> l(w.m);
+    CHECK(w.changed.back().current.units == 100);  // the total it ended with
+  }
+  // Announced once: a later goal's change is the next one.
+  const int before = w.changes;
+  REQUIRE(w.goals->create(input(1000, "Next")));
+  REQUIRE(eventually([&] { return w.changes > before; }));
+  {
+    std::lock_guard<std::mutex> l(w.m);
+    size_t ends = 0;
+    for (size_t i = 0; i < w.changed.size(); ++i)
+      ends += w.changed[i].id == g->id && w.changed_at[i] >= in.ends_ns && w.changed[i].ended_ns == 0;
+    CHECK(ends == 1);
+  }
+}
+
+TEST_CASE("goals: goal.reached exactly once with tips published concurrently from many threads") {
+  test::TempDir dir;
+  World w(dir.path());
+  REQUIRE(w.goals->create(input(1000)));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&w, t] {
+      for (int i = 0; i < 25; ++i) REQUIRE(w.bus->publish(Type::tip_completed, tip("t" + std::to_string(t * 100 + i), 10)));
+    });
+  for (auto& th : threads) th.join();
+  REQUIRE(w.bus->drain(5000));
+  CHECK(w.current() == 2000);
+  CHECK(w.reached_count() == 1);
+}
+
+TEST_CASE("goals: goal.reached exactly once across a crash after the reaching commit and restarts") {
+  test::TempDir dir;
+  std::string goal_id;
+  {
+    // The process "dies" right after committing the tip that reached the goal, before the
+    // goal.reached publish.
+    World w(dir.path(), "goal_reached_committed");
+    auto g = w.goals->create(input(1000));
+    REQUIRE(g);
+    goal_id = g->id;
+    w.publish(tip("t1", 1000));
+    CHECK(w.reached_count() == 0);
+  }
+  {
+    World w(dir.path());  // restart: the pending goal.reached is sent now
+    REQUIRE(eventually([&] { return w.reached_count() == 1; }));
+    CHECK(w.reached[0].goal()->goal_id == goal_id);
+    w.publish(tip("t2", 5));
+  }
+  for (int i = 0; i < 2; ++i) {
+    World w(dir.path());  // and never again
+    w.publish(tip("t" + std::to_string(3 + i), 5));
+    REQUIRE(w.bus->drain(5000));
+    CHECK(w.reached_count() == 0);
+  }
+  World w(dir.path());
+  size_t in_journal = 0;
+  for (const auto& e : w.bus->journal(0, 1000)) in_journal += e.type == Type::goal_reached;
+  CHECK(in_journal == 1);
+  CHECK(w.current() == 1015);
+}
+
+TEST_CASE("goals: a crash between the goal.reached publish and its bookkeeping does not send it twice") {
+  test::TempDir dir;
+  {
+    World w(dir.path(), "goal_reached_published");
+    REQUIRE(w.goals->create(input(1000)));
+    w.publish(tip("t1", 1200));
+    REQUIRE(eventually([&] { return w.reached_count() == 1; }));
+  }
+  World w(dir.path());
+  REQUIRE(w.bus->drain(5000));
+  w.publish(tip("t2", 1));
+  CHECK(w.reached_count() == 0);
+  size_t in_journal = 0;
+  for (const auto& e : w.bus->journal(0, 1000)) in_journal += e.type == Type::goal_reached;
+  CHECK(in_journal == 1);
 }

@@ -1,10 +1,8 @@
 // Browser test of the alert overlay (issue 13) in real Chromium at 1920x1080, as an OBS
 // Browser Source would load it: the page gets its alerts over SSE with the overlay key.
 //
-// Scope today: alerts are sent with the admin's "Send test alert" (POST /api/alerts/test),
-// because completed tips reach the event bus only once the bus wiring (branch `wire`) lands;
-// the Catch2 tests in tests/alerts publish tip events on the bus directly (live, replay,
-// denied tips never shown).
+// Here alerts are sent with the admin's "Send test alert" (POST /api/alerts/test); real tips
+// completed through the Open Payments sandbox are in alerts-live.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -100,5 +98,28 @@ test('alert overlay: a wrong key is a 404 and a regenerated key closes the open 
   const { context, page } = await openOverlay();
   await api('POST', '/plugins/wm/api/overlays/key');
   await page.waitForFunction(() => !window.wmAlerts.connected, null, { timeout: 5000 });
+  await context.close();
+});
+
+test('admin Alerts view: the live preview shows the test alert when "Send test alert" is pressed', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.goto(`${wm.url}/plugins/wm/admin`);
+  await page.locator('[data-testid="login-password"]').fill(PASSWORD);
+  await page.locator('[data-testid="login-submit"]').click();
+  await page.locator('[data-testid="nav-alerts"]').click();
+  await page.locator('[data-testid="view-alerts"]').waitFor();
+  const preview = page.frameLocator('#alerts-preview');
+  const frame = await (await page.locator('#alerts-preview').elementHandle()).contentFrame();
+  await frame.waitForFunction(() => window.wmAlerts && window.wmAlerts.connected, null, { timeout: 10000 });
+  const box = await page.locator('[data-testid="alerts-preview"]').boundingBox();
+  assert.ok(box.width <= 480 && box.height <= 270, `small: ${box.width}x${box.height}`);
+  await page.locator('[data-testid="alerts-test"]').click();
+  await preview.locator('.alert', { hasText: 'Test Viewer tipped' }).waitFor({ timeout: 10000 });
+  await page.screenshot({ path: join(out, 'alerts-admin-preview.png') });
+  assert.deepEqual(problems, []);
   await context.close();
 });

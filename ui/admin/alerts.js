@@ -1,4 +1,5 @@
-// Admin "Alerts" view: overlay URLs with copy buttons, test / skip / new key, the alert history
+// Admin "Alerts" view: overlay URLs with copy buttons, a live preview of the alert overlay (an
+// iframe of it at quarter size: "Send test alert" shows there), test / skip / new key, the alert history
 // with Replay, and the alert settings (style and variations by amount) as JSON.
 import { api } from './api.js';
 import { $, el, busy, copyText, showError, toast } from './dom.js';
@@ -6,8 +7,18 @@ import { enterGoals } from './goals.js';
 
 let wired = false;
 
+// The preview is a real overlay client (it counts toward --sse-max-clients while the view is open).
+// Same origin as this page (the URL for OBS carries the public URL, which may be another host).
+function showPreview(url) {
+  const u = new URL(url);
+  const local = new URL(u.pathname + u.search, location.origin).href;
+  const frame = $('alerts-preview');
+  if (frame.src !== local) frame.src = local;
+}
+
 async function loadUrls() {
   const info = await api.get('/plugins/wm/api/overlays');
+  showPreview(info.urls.alerts);
   const list = $('alerts-urls');
   list.replaceChildren();
   for (const [name, url] of Object.entries(info.urls)) {
@@ -72,4 +83,6 @@ export async function enter() {
   }
 }
 
-export function leave() {}
+export function leave() {
+  $('alerts-preview').src = 'about:blank';  // frees its live connection
+}
