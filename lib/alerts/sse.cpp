@@ -33,7 +33,7 @@ nlohmann::json tip_data(const events::Event& e, const events::Tip& t, const View
 std::optional<Frame> frame_of(const events::Event& e, const View& view) {
   using events::Type;
   switch (e.type) {
-    case Type::tip_completed: {
+    case Type::tip_cleared: {
       const events::Tip* t = e.tip();
       if (!t || t->amount.empty()) return std::nullopt;
       if (view.settings.alert_min && at_least(t->amount, *view.settings.alert_min) == false) return std::nullopt;
@@ -59,7 +59,7 @@ std::optional<Frame> frame_of(const events::Event& e, const View& view) {
                     {"title", s ? s->title : ""}},
                    e.seq};
     }
-    default: return std::nullopt;  // tip.failed, tip.denied, presence
+    default: return std::nullopt;  // tip.completed (moderation decides), tip.failed, tip.denied, presence
   }
 }
 

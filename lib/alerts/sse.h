@@ -4,8 +4,9 @@
 // Events that come from the bus carry "id:" = the bus seq (strictly increasing, also across
 // restarts), so a reconnect's Last-Event-ID names exactly what the client has; controls
 // (alert.skip, alert.replay, goal) are live only and carry no id (the client's last id stays).
-// Only a completed tip (money the streamer's wallet confirmed) or an admin's test becomes a
-// `tip`; failed and denied tips never reach an overlay.
+// Only a cleared tip (tip_cleared: money the streamer's wallet confirmed that passed moderation,
+// lib/moderation) or an admin's test becomes a `tip`; failed, denied, held and rejected tips never
+// reach an overlay, and a tip_completed alone is not shown (moderation decides first).
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -38,11 +39,11 @@ struct View {
   openpayments::Amount sample;  // the amount of a test alert
 };
 
-// The SSE frame for a bus event, or nullopt when overlays do not show it (tip.failed,
-// tip.denied, presence, a tip below the alert minimum).
+// The SSE frame for a bus event, or nullopt when overlays do not show it (tip.completed before
+// moderation, tip.failed, tip.denied, presence, a tip below the alert minimum).
 std::optional<Frame> frame_of(const events::Event& e, const View& view);
 
-// The `tip` data of a completed tip: {"id","seq","name","amount","display","message","tier",
+// The `tip` data of a cleared tip: {"id","seq","name","amount","display","message","tier",
 // "test","variation","speak"}. "name" is "Anonymous" for anonymous tips.
 nlohmann::json tip_data(const events::Event& e, const events::Tip& t, const View& view);
 

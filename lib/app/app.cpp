@@ -4,6 +4,7 @@
 #include "app/admin_routes.h"
 #include "app/alert_routes.h"
 #include "app/goal_routes.h"
+#include "app/moderation_routes.h"
 #include "app/op_config.h"
 #include "app/routes.h"
 #include "app/settings.h"
@@ -30,6 +31,7 @@
 #include "core/metrics.h"
 #include "core/timeutil.h"
 #include "events/bus.h"
+#include "moderation/moderator.h"
 #include "net/http_client.h"
 #include "openpayments/client.h"
 #include "owncast/reconciler.h"
@@ -66,6 +68,7 @@ struct App::Impl {
   Metrics metrics;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<notify::Announcer> announcer;  // a bus subscriber: declared before the bus
+  std::unique_ptr<moderation::Moderator> moderator;  // the "moderation" bus subscriber (issue 13)
   std::unique_ptr<events::Bus> bus;              // domain events, after their commit
   std::unique_ptr<owncast::Service> service;     // publishes to the bus: declared after it
   std::unique_ptr<Settings> settings;
@@ -97,6 +100,10 @@ struct App::Impl {
   Status start_goals(http::Server& server);
   alerts::AlertSettings alert_settings;  // guarded by live_mu
   alerts::View alert_view() const;
+  bool below_alert_min(const events::Tip& t) const {
+    std::lock_guard<std::mutex> lock(live_mu);
+    return alert_settings.alert_min && alerts::at_least(t.amount, *alert_settings.alert_min) == false;
+  }
   Status start_alerts(http::Server& server, const Config& config);
 
   std::mutex shutdown_mu;
@@ -373,7 +380,11 @@ Result<std::unique_ptr<App>> App::create(const Config& config) {
   announce_opts.hidden = [raw](std::string_view id) { return analytics::is_hidden(*raw->store, id); };
   announce_opts.metrics = &d->metrics;
   d->announcer = std::make_unique<notify::Announcer>(*d->store, std::move(announce_opts));
-  for (auto sub : {d->announcer->subscription(), analytics::support_subscription(*d->store)})
+  // Moderation turns tip_completed into tip_cleared (alerts, announcements); it needs alertMin.
+  d->alert_settings = alerts::load_settings(*d->store);
+  d->moderator = std::make_unique<moderation::Moderator>(*d->store, *d->bus, moderation::ModeratorOptions{
+      [raw](const events::Tip& t) { return raw->below_alert_min(t); }, {}});
+  for (auto sub : {d->announcer->subscription(), analytics::support_subscription(*d->store), d->moderator->subscription()})
     if (auto s = d->bus->subscribe(std::move(sub)); !s) return s.error();
 
   // Tips completed before the event bus existed may lack their support event.
@@ -521,7 +532,6 @@ alerts::View App::Impl::alert_view() const {
 }
 
 Status App::Impl::start_alerts(http::Server& server, const Config& config) {
-  alert_settings = alerts::load_settings(*store);
   overlay_key = std::make_unique<alerts::OverlayKey>(*store);
   alerts::HubOptions ho;
   ho.max_overlay = ho.max_dashboard = config.sse_max_clients;
@@ -535,6 +545,7 @@ Status App::Impl::start_alerts(http::Server& server, const Config& config) {
                       },
                       [this] { return url(); }, server.options().api_max_body};
   register_alert_routes(server, ac);
+  register_moderation_routes(server, {moderator.get(), [this] { return currency_style(); }, server.options().api_max_body});
   return start_goals(server);
 }
 

@@ -43,6 +43,8 @@ const std::vector<std::string>& table_names() {
       "webhooks", "webhook_outbox", "webhook_deliveries", "support_sessions", "goals",
       // schema 5 (migrate_4_to_5): rows that schema 4 kept in "settings", now with their owners
       "announcement_outbox", "tiers",
+      // lib/moderation (no migration: open() creates every listed table)
+      "moderation", "moderation_queue", "moderation_log",
   };
   return names;
 }
