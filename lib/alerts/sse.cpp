@@ -17,13 +17,16 @@ nlohmann::json tip_data(const events::Event& e, const events::Tip& t, const View
   const bool test = e.type == events::Type::test;
   const openpayments::Amount& amount = test ? view.sample : t.amount;
   const Variation* v = variation_for(view.settings, amount);
-  const bool speak = !t.message.empty() && view.settings.speak_min && at_least(amount, *view.settings.speak_min) == true;
+  // A message the streamer hid is never shown or spoken (checked per frame: live and on replay).
+  const bool hidden = !test && view.hidden && view.hidden(t.tip_id);
+  const std::string message = hidden ? std::string() : t.message;
+  const bool speak = !message.empty() && view.settings.speak_min && at_least(amount, *view.settings.speak_min) == true;
   return {{"id", test ? "test-" + std::to_string(e.seq) : t.tip_id},
           {"seq", e.seq},
           {"name", t.anonymous || t.display_name.empty() ? "Anonymous" : t.display_name},
           {"amount", openpayments::to_json(amount)},
           {"display", openpayments::restyle_display(openpayments::format_amount(amount), view.style)},
-          {"message", t.message},
+          {"message", message},
           {"tier", t.tier},
           {"test", test},
           {"variation", v ? v->name : ""},

@@ -9,6 +9,7 @@
 // reach an overlay, and a tip_completed alone is not shown (moderation decides first).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,13 +38,16 @@ struct View {
   openpayments::CurrencyStyle style = openpayments::CurrencyStyle::code;
   AlertSettings settings;
   openpayments::Amount sample;  // the amount of a test alert
+  // Whether the streamer hid the tip's message (asked per frame, so also on replay and in the
+  // history): then the `tip` data's message is "". Unset: nothing is hidden.
+  std::function<bool(std::string_view tip_id)> hidden;
 };
 
 // The SSE frame for a bus event, or nullopt when overlays do not show it (tip.completed before
 // moderation, tip.failed, tip.denied, presence, a tip below the alert minimum).
 std::optional<Frame> frame_of(const events::Event& e, const View& view);
 
-// The `tip` data of a cleared tip: {"id","seq","name","amount","display","message","tier",
+// The `tip` data of a cleared tip (message "" when hidden): {"id","seq","name","amount","display","message","tier",
 // "test","variation","speak"}. "name" is "Anonymous" for anonymous tips.
 nlohmann::json tip_data(const events::Event& e, const events::Tip& t, const View& view);
 
