@@ -3,6 +3,7 @@
 import { api } from './api.js';
 import { $, el, busy, copyText, showError, toast } from './dom.js';
 import { enterGoals } from './goals.js';
+import { enterModeration } from './moderation.js';
 
 let wired = false;
 
@@ -66,7 +67,7 @@ function wire() {
 export async function enter() {
   wire();
   try {
-    await Promise.all([loadUrls(), loadHistory(), loadSettings(), enterGoals()]);
+    await Promise.all([loadUrls(), loadHistory(), loadSettings(), enterGoals(), enterModeration()]);
   } catch (e) {
     showError($('alerts-error'), e);
   }
