@@ -100,7 +100,7 @@ Status Hub::start() {
   events::Subscription s;
   s.name = "alerts";
   s.delivery = events::Delivery::drop;
-  s.types = {events::Type::tip_completed, events::Type::follow_received, events::Type::stream_started,
+  s.types = {events::Type::tip_cleared, events::Type::follow_received, events::Type::stream_started,
              events::Type::stream_stopped, events::Type::test, events::Type::support_started,
              events::Type::support_payment, events::Type::support_stopped};
   std::weak_ptr<Impl> weak = impl_;

@@ -19,13 +19,16 @@ nlohmann::json tip_data(const events::Event& e, const events::Tip& t, const View
   const bool test = e.type == events::Type::test;
   const openpayments::Amount& amount = test ? view.sample : t.amount;
   const Variation* v = variation_for(view.settings, amount);
-  const bool speak = !t.message.empty() && view.settings.speak_min && at_least(amount, *view.settings.speak_min) == true;
+  // A message the streamer hid is never shown or spoken (checked per frame: live and on replay).
+  const bool hidden = !test && view.hidden && view.hidden(t.tip_id);
+  const std::string message = hidden ? std::string() : t.message;
+  const bool speak = !message.empty() && view.settings.speak_min && at_least(amount, *view.settings.speak_min) == true;
   return {{"id", test ? "test-" + std::to_string(e.seq) : t.tip_id},
           {"seq", e.seq},
           {"name", t.anonymous || t.display_name.empty() ? "Anonymous" : t.display_name},
           {"amount", openpayments::to_json(amount)},
           {"display", openpayments::restyle_display(openpayments::format_amount(amount), view.style)},
-          {"message", t.message},
+          {"message", message},
           {"tier", t.tier},
           {"test", test},
           {"variation", v ? v->name : ""},
@@ -36,7 +39,7 @@ nlohmann::json tip_data(const events::Event& e, const events::Tip& t, const View
 std::optional<Frame> frame_of(const events::Event& e, const View& view) {
   using events::Type;
   switch (e.type) {
-    case Type::tip_completed: {
+    case Type::tip_cleared: {
       const events::Tip* t = e.tip();
       if (!t || t->amount.empty()) return std::nullopt;
       if (view.settings.alert_min && at_least(t->amount, *view.settings.alert_min) == false) return std::nullopt;
@@ -79,7 +82,7 @@ std::optional<Frame> frame_of(const events::Event& e, const View& view) {
       f.dashboard_only = true;
       return f;
     }
-    default: return std::nullopt;  // tip.failed, tip.denied, presence
+    default: return std::nullopt;  // tip.completed (moderation decides), tip.failed, tip.denied, presence
   }
 }
 

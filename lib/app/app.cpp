@@ -10,6 +10,7 @@
 #include "app/app_impl.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "moderation/moderator.h"
 #include "net/http_client.h"
 
 namespace wm::app {
@@ -91,8 +92,12 @@ Status App::Impl::subscribe_core() {
   announce_opts.hidden = [this](std::string_view id) { return analytics::is_hidden(*store, id); };
   announce_opts.metrics = &metrics;
   announcer = std::make_unique<notify::Announcer>(*store, std::move(announce_opts));
+  // Moderation turns tip_completed into tip_cleared (alerts, announcements); it needs alertMin.
+  alert_settings = alerts::load_settings(*store);
+  moderator = std::make_unique<moderation::Moderator>(*store, *bus, moderation::ModeratorOptions{
+      [this](const events::Tip& t) { return below_alert_min(t); }, {}});
   for (auto sub : {announcer->subscription(), analytics::support_subscription(*store),
-                   analytics::streaming_subscription(*store),
+                   analytics::streaming_subscription(*store), moderator->subscription(),
                    notify::support_announce_subscription(*store, [this] { return support_announce_config(); })})
     if (auto s = bus->subscribe(std::move(sub)); !s) return s;
   // Tips completed before the event bus existed may lack their support event.

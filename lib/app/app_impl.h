@@ -23,6 +23,7 @@
 #include "core/metrics.h"
 #include "events/bus.h"
 #include "http/server.h"
+#include "moderation/moderator.h"
 #include "notify/announce.h"
 #include "notify/announce_subscriber.h"
 #include "notify/outbox.h"
@@ -59,6 +60,7 @@ struct App::Impl {
   Metrics metrics;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<notify::Announcer> announcer;  // a bus subscriber: declared before the bus
+  std::unique_ptr<moderation::Moderator> moderator;  // the "moderation" bus subscriber (issue 13)
   std::unique_ptr<events::Bus> bus;              // domain events, after their commit
   std::unique_ptr<owncast::Service> service;     // publishes to the bus: declared after it
   std::unique_ptr<Settings> settings;
@@ -90,6 +92,10 @@ struct App::Impl {
   Status start_goals(http::Server& server);
   alerts::AlertSettings alert_settings;  // guarded by live_mu
   alerts::View alert_view() const;
+  bool below_alert_min(const events::Tip& t) const {
+    std::lock_guard<std::mutex> lock(live_mu);
+    return alert_settings.alert_min && alerts::at_least(t.amount, *alert_settings.alert_min) == false;
+  }
   Status start_alerts(http::Server& server, const Config& config);
 
   std::mutex shutdown_mu;

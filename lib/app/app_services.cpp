@@ -171,6 +171,7 @@ alerts::View App::Impl::alert_view() const {
     std::lock_guard<std::mutex> lock(live_mu);
     v.settings = alert_settings;
   }
+  v.hidden = [st = store.get()](std::string_view id) { return analytics::is_hidden(*st, id); };
   v.sample = openpayments::Amount{500, "EUR", 2};
   if (auto w = wallet_asset()) {
     if (auto a = openpayments::parse_decimal("5", w->code, w->scale)) v.sample = *a;

@@ -7,6 +7,7 @@
 #include "app/admin_routes.h"
 #include "app/alert_routes.h"
 #include "app/goal_routes.h"
+#include "app/moderation_routes.h"
 #include "app/routes.h"
 #include "app/support_routes.h"
 #include "app/wm_revenue_routes.h"
@@ -41,8 +42,8 @@ http::ServerOptions server_options(const Config& config, const std::vector<std::
   };
   return ho;
 }
+
 Status App::Impl::start_alerts(http::Server& server, const Config& config) {
-  alert_settings = alerts::load_settings(*store);
   overlay_key = std::make_unique<alerts::OverlayKey>(*store);
   alerts::HubOptions ho;
   ho.max_overlay = ho.max_dashboard = config.sse_max_clients;
@@ -56,6 +57,7 @@ Status App::Impl::start_alerts(http::Server& server, const Config& config) {
                       },
                       [this] { return url(); }, server.options().api_max_body};
   register_alert_routes(server, ac);
+  register_moderation_routes(server, {moderator.get(), [this] { return currency_style(); }, server.options().api_max_body});
   return start_goals(server);
 }
 

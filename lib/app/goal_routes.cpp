@@ -36,7 +36,7 @@ void page(const GoalRouteConfig& c, const std::string& name, const Request& req,
   res.set_content(std::string(*body), "text/html; charset=utf-8");
 }
 
-// The newest completed tips in the bus journal (24 h / 1,000 events), newest first.
+// The newest completed tips that passed moderation (tip.cleared) in the bus journal (24 h / 1,000 events), newest first.
 json recent(const GoalRouteConfig& c) {
   const alerts::View v = c.view();
   const uint64_t last = c.bus->last_seq();
@@ -46,7 +46,7 @@ json recent(const GoalRouteConfig& c) {
     auto batch = c.bus->journal(after, 500);
     for (const auto& e : batch) {
       after = e.seq;
-      if (e.type != events::Type::tip_completed) continue;
+      if (e.type != events::Type::tip_cleared) continue;  // what passed moderation
       if (auto f = alerts::frame_of(e, v); f && f->event == "tip") items.push_back(f->data);
     }
     if (batch.size() < 500) break;

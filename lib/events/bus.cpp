@@ -309,11 +309,16 @@ bool Bus::drain(int timeout_ms) {
     subs = impl_->subs;
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  for (auto& s : subs) {
-    std::unique_lock<std::mutex> lock(s->m);
-    if (!s->cv.wait_until(lock, deadline, [&] { return s->quit || s->idle(); })) return false;
+  // A handler may publish (moderation turns tip_completed into tip_cleared): repeat until a pass
+  // ends with nothing new published, so what handlers published meanwhile is drained too.
+  for (;;) {
+    const uint64_t before = last_seq();
+    for (auto& s : subs) {
+      std::unique_lock<std::mutex> lock(s->m);
+      if (!s->cv.wait_until(lock, deadline, [&] { return s->quit || s->idle(); })) return false;
+    }
+    if (last_seq() == before) return true;
   }
-  return true;
 }
 
 }  // namespace wm::events

@@ -83,8 +83,9 @@ class Bus {
   // Stops every subscriber thread (each finishes the event in hand). Idempotent.
   void stop();
 
-  // Blocks until every subscriber has handled everything published before the call, or the
-  // deadline passes; true when drained. For orderly shutdown and tests.
+  // Blocks until every subscriber has handled everything published before the call, and what
+  // their handlers published meanwhile, or the deadline passes; true when drained. For orderly
+  // shutdown and tests.
   bool drain(int timeout_ms);
 
  private:

@@ -12,6 +12,7 @@ struct TypeInfo {
   Type type;
   std::string_view name;
   bool durable;
+  bool external = true;  // offered to outgoing webhooks
 };
 
 // The one table of event types: wire name and whether it is journaled.
@@ -29,6 +30,7 @@ constexpr std::array<TypeInfo, kTypeCount> kTypes = {{
     {Type::support_payment, "support.payment", true},
     {Type::support_stopped, "support.stopped", true},
     {Type::goal_reached, "goal.reached", true},
+    {Type::tip_cleared, "tip.cleared", true, false},
 }};
 
 const TypeInfo& info(Type t) { return kTypes[static_cast<size_t>(t)]; }
@@ -71,6 +73,7 @@ nlohmann::json body_json(const Body& body) {
 Result<Body> body_from(Type type, const nlohmann::json& d) {
   switch (type) {
     case Type::tip_completed:
+    case Type::tip_cleared:
     case Type::tip_failed:
     case Type::tip_denied: {
       // Member by member: GCC 12 at -O2 reports the aggregate form's empty Amount as maybe-uninitialized.
@@ -141,6 +144,8 @@ std::optional<Type> type_from_name(std::string_view n) {
 }
 
 bool durable(Type t) { return info(t).durable; }
+
+bool external(Type t) { return info(t).external; }
 
 nlohmann::json to_json(const Event& e) {
   return {{"seq", e.seq}, {"type", name(e.type)}, {"at", e.at_ns}, {"data", body_json(e.body)}};

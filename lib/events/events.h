@@ -30,8 +30,11 @@ enum class Type {
   support_payment,  // one streaming-support payment was sent (the session's confirmed total in `paid`)
   support_stopped,  // the session ended (stopped, expired, failed)
   goal_reached,     // a goal's confirmed total first reached its target (alerts/goals.h)
+  tip_cleared,      // a completed tip passed moderation (lib/moderation): show it on stream and in
+                    // chat. Carries the tip with its message word-filtered; at most once per tip.
+                    // Internal: not offered to outgoing webhooks (they keep tip.completed).
 };
-inline constexpr size_t kTypeCount = 13;
+inline constexpr size_t kTypeCount = 14;
 
 // "tip.completed", "follow", "stream.started", ... (the names webhooks and SSE use).
 std::string_view name(Type t);
@@ -117,6 +120,9 @@ struct Event {
 // Whether events of this type are journaled (persisted, replayable after a restart) — money and
 // stream milestones are; presence is not (too frequent, only useful live).
 bool durable(Type t);
+// Whether outgoing webhooks may subscribe to this type (false for tip_cleared, the moderation
+// pipeline's own step: webhooks receive tip.completed).
+bool external(Type t);
 
 // The body's JSON ({"tipId","amount":{value,assetCode,assetScale},...}); amounts as Open
 // Payments amount objects. Used by the journal and by subscribers that serialise events.

@@ -35,7 +35,7 @@ events::Subscription Announcer::subscription() {
   events::Subscription s;
   s.name = std::string(kAnnounceSubscriber);
   s.delivery = events::Delivery::durable;
-  s.types = {events::Type::tip_completed};
+  s.types = {events::Type::tip_cleared};  // after moderation (lib/moderation): filtered, approved
   s.handler = [this](const events::Event& e) {
     if (const events::Tip* t = e.tip()) handle(*t);
   };

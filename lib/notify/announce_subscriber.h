@@ -1,5 +1,5 @@
 // Chat announcements of completed tips: a durable event-bus subscriber (events/bus.h) to
-// tip_completed. Each completed tip is decided once: queued in the outbox, or skipped with a
+// tip_cleared (a completed tip that passed moderation, its message word-filtered). Each completed tip is decided once: queued in the outbox, or skipped with a
 // reason (below announce-min, Owncast not connected, failed), and the decision is recorded per
 // tip (outcome.h) in the same write transaction that queues the message. A tip the bus delivers
 // twice (a journal replay after a crash, or a second publish because the process died before
@@ -42,7 +42,7 @@ class Announcer {
  public:
   Announcer(store::Store& store, AnnouncerOptions opts);
 
-  // Durable, named kAnnounceSubscriber, tip_completed only; the handler is handle().
+  // Durable, named kAnnounceSubscriber, tip_cleared only; the handler is handle().
   events::Subscription subscription();
   // Decides a completed tip once per tip id (a tip with a recorded outcome is left alone).
   void handle(const events::Tip& tip);

@@ -46,6 +46,8 @@ const std::vector<std::string>& table_names() {
       // created by open() when missing (no migration): Web Monetization revenue (lib/support/wm_revenue.h)
       "wm_revenue",
       "alert_sounds",
+      // lib/moderation (no migration: open() creates every listed table)
+      "moderation", "moderation_queue", "moderation_log",
   };
   return names;
 }

@@ -26,7 +26,7 @@ Result<std::vector<std::string>> parse_events(const json& v) {
     if (!e.is_string()) return bad("events", hint);
     const std::string n = e.get<std::string>();
     auto t = events::type_from_name(n);
-    const bool ok = n == "*" || (t && events::durable(*t));
+    const bool ok = n == "*" || (t && events::durable(*t) && events::external(*t));
     if (!ok) return bad("events", "unknown event \"" + n.substr(0, 40) + "\": " + hint);
     if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
   }

@@ -128,14 +128,16 @@ events::Subscription Webhooks::subscription() {
   events::Subscription s;
   s.name = "webhooks";
   s.delivery = events::Delivery::durable;
-  for (size_t i = 0; i < events::kTypeCount; ++i)
-    if (events::durable(static_cast<events::Type>(i))) s.types.push_back(static_cast<events::Type>(i));
+  for (size_t i = 0; i < events::kTypeCount; ++i) {
+    const auto t = static_cast<events::Type>(i);
+    if (events::durable(t) && events::external(t)) s.types.push_back(t);  // not tip.cleared (internal)
+  }
   s.handler = [this](const events::Event& e) { on_event(e); };
   return s;
 }
 
 void Webhooks::on_event(const events::Event& e) {
-  if (!events::durable(e.type)) return;  // test events are sent per endpoint (send_test)
+  if (!events::durable(e.type) || !events::external(e.type)) return;  // test events are sent per endpoint (send_test)
   std::vector<Endpoint> targets;
   {
     std::lock_guard<std::mutex> l(impl_->mu);

@@ -32,10 +32,17 @@ std::string overlay_key(RunningApp& app) {
   return j["key"];
 }
 
+// The seq an overlay sees for the event: a completed tip is shown as the tip_cleared the
+// moderation gate publishes for it (lib/moderation), so wait for that one.
 uint64_t publish(RunningApp& app, events::Type type, events::Body body) {
   auto e = app.app().bus().publish(type, std::move(body));
   REQUIRE(e);
-  return e->seq;
+  if (type != events::Type::tip_completed) return e->seq;
+  REQUIRE(app.app().bus().drain(5000));
+  for (const auto& j : app.app().bus().journal(e->seq, 100))
+    if (j.type == events::Type::tip_cleared && j.tip()->tip_id == e->tip()->tip_id) return j.seq;
+  FAIL("no tip.cleared for tip " << e->tip()->tip_id);
+  return 0;
 }
 
 }  // namespace
@@ -46,7 +53,7 @@ TEST_CASE("alerts: a tip frame has the bus seq as id, one-line data, the variati
   alerts::Variation mid{"mid", openpayments::Amount{500, "USD", 2}, nlohmann::json::object()};
   v.settings.variations = {big, mid};
   v.settings.speak_min = openpayments::Amount{1000, "USD", 2};
-  events::Event e{42, events::Type::tip_completed, 1'700'000'000'123'456'789, tip("t1", 1999, "line1\nline2")};
+  events::Event e{42, events::Type::tip_cleared, 1'700'000'000'123'456'789, tip("t1", 1999, "line1\nline2")};
   auto f = alerts::frame_of(e, v);
   REQUIRE(f);
   const std::string text = alerts::frame(*f);
@@ -70,9 +77,11 @@ TEST_CASE("alerts: denied, failed and pending tips never become alerts; anonymou
     CHECK_FALSE(alerts::frame_of(events::Event{1, type, 0, tip("t", 500)}, v));
   auto t = tip("t", 500);
   t.anonymous = true;
-  CHECK(alerts::frame_of(events::Event{1, events::Type::tip_completed, 0, t}, v)->data["name"] == "Anonymous");
+  CHECK(alerts::frame_of(events::Event{1, events::Type::tip_cleared, 0, t}, v)->data["name"] == "Anonymous");
+  // A completed tip is shown only once moderation cleared it (tip.cleared).
+  CHECK_FALSE(alerts::frame_of(events::Event{1, events::Type::tip_completed, 0, t}, v));
   v.settings.alert_min = openpayments::Amount{1000, "USD", 2};
-  CHECK_FALSE(alerts::frame_of(events::Event{1, events::Type::tip_completed, 0, tip("t", 999)}, v));
+  CHECK_FALSE(alerts::frame_of(events::Event{1, events::Type::tip_cleared, 0, tip("t", 999)}, v));
 }
 
 TEST_CASE("alerts: the overlay stream needs the key; a new key closes old streams at once") {

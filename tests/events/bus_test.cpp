@@ -62,6 +62,9 @@ TEST_CASE("events: names round-trip and durable types are the money and stream o
   CHECK(events::durable(Type::stream_started));
   CHECK_FALSE(events::durable(Type::viewer_joined));
   CHECK_FALSE(events::type_from_name("tip.Completed"));
+  CHECK(events::durable(Type::tip_cleared));  // alerts replay it and announcements resume from it
+  CHECK_FALSE(events::external(Type::tip_cleared));  // webhooks keep tip.completed
+  CHECK(events::external(Type::tip_completed));
 }
 
 TEST_CASE("events: an event survives to_json/from_json with its amount as integers") {

@@ -123,20 +123,20 @@ TEST_CASE("announce subscriber: through the bus, a republished tip and a journal
   {
     events::Bus bus(*r.store, r.metrics);
     REQUIRE(bus.subscribe(r.announcer->subscription()));
-    REQUIRE(bus.publish(events::Type::tip_completed, tip("t1", 100)));
-    REQUIRE(bus.publish(events::Type::tip_completed, tip("t1", 100)));  // a second publish after a crash
+    REQUIRE(bus.publish(events::Type::tip_cleared, tip("t1", 100)));
+    REQUIRE(bus.publish(events::Type::tip_cleared, tip("t1", 100)));  // a second publish after a crash
     REQUIRE(bus.drain(5000));
     CHECK(r.outbox->pending() == 1);
     // The process dies after publishing t2 and before the subscriber handled it: here the
     // subscriber is gone when t2 is journaled.
     bus.unsubscribe(std::string(notify::kAnnounceSubscriber));
-    REQUIRE(bus.publish(events::Type::tip_completed, tip("t2", 100)));
+    REQUIRE(bus.publish(events::Type::tip_cleared, tip("t2", 100)));
   }
   CHECK(r.outbox->pending() == 1);
   // Restart: the durable cursor replays t2 from the journal; the tip service publishes it again.
   events::Bus bus(*r.store, r.metrics);
   REQUIRE(bus.subscribe(r.announcer->subscription()));
-  REQUIRE(bus.publish(events::Type::tip_completed, tip("t2", 100)));
+  REQUIRE(bus.publish(events::Type::tip_cleared, tip("t2", 100)));
   REQUIRE(bus.drain(5000));
   CHECK(r.outbox->pending() == 2);
   CHECK(notify::load_outcome(*r.store, "t2")->queued);

@@ -110,7 +110,8 @@ TEST_CASE("store: table_names and schema version constants") {
                                    "streams", "viewers",        "viewer_sessions",
                                    "tips",    "support",        "admin",
                                    "bus_journal", "bus_cursors", "alerts", "webhooks", "webhook_outbox", "webhook_deliveries", "support_sessions", "goals",
-                                   "announcement_outbox", "tiers", "wm_revenue", "alert_sounds"};
+                                   "announcement_outbox", "tiers", "wm_revenue", "alert_sounds",
+                                   "moderation", "moderation_queue", "moderation_log"};
   CHECK(wm::store::table_names() == want);
   CHECK(wm::store::current_schema_version() == 5);
 }

@@ -4,6 +4,7 @@
 import { api } from './api.js';
 import { $, el, busy, copyText, showError, toast } from './dom.js';
 import { enterGoals } from './goals.js';
+import { enterModeration } from './moderation.js';
 
 let wired = false;
 
@@ -77,7 +78,7 @@ function wire() {
 export async function enter() {
   wire();
   try {
-    await Promise.all([loadUrls(), loadHistory(), loadSettings(), enterGoals()]);
+    await Promise.all([loadUrls(), loadHistory(), loadSettings(), enterGoals(), enterModeration()]);
   } catch (e) {
     showError($('alerts-error'), e);
   }
