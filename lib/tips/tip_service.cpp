@@ -246,7 +246,12 @@ std::optional<TipRecord> TipService::wait_settled(const std::string& id, int tim
     if (r && settled(*r)) return *r;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      if (crashed_.count(id)) return r ? std::optional<TipRecord>(*r) : std::nullopt;
+      if (crashed_.count(id)) {
+        // Read again: the step that crashed may have committed after the load above.
+        lock.unlock();
+        auto now = load(id);
+        return now ? std::optional<TipRecord>(*now) : std::nullopt;
+      }
       if (std::chrono::steady_clock::now() >= until) return r ? std::optional<TipRecord>(*r) : std::nullopt;
       settled_cv_.wait_for(lock, std::chrono::milliseconds(50));
     }

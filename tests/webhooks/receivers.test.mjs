@@ -67,11 +67,20 @@ async function startReceiver(answer = () => ({ status: 200 }), port = 0) {
 }
 
 async function api(wm, method, path, body) {
-  const res = await fetch(wm.url + path, {
+  const send = () => fetch(wm.url + path, {
     method,
     headers: { authorization: AUTH, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  let res;
+  try {
+    res = await send();
+  } catch (e) {
+    // spawnSync below blocks the event loop past the sidecar's 5 s keep-alive, so fetch may reuse
+    // a pooled connection the server has just closed as idle (it never read the request): once more.
+    if (e?.cause?.code !== 'UND_ERR_SOCKET') throw e;
+    res = await send();
+  }
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null };
 }
