@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startWm, startSandbox, launchChromium, outputDir, keygen, ROOT } from './helpers.mjs';
+import { startWm, startSandbox, launchChromium, outputDir, keygen, ROOT, until } from './helpers.mjs';
 
 const PASSWORD = 'correct horse battery';
 const auth = { authorization: 'Basic ' + Buffer.from('admin:' + PASSWORD).toString('base64') };
@@ -49,16 +49,6 @@ async function api(method, path, body) {
   const text = await r.text();
   assert.ok(r.ok, `${method} ${path}: ${r.status} ${text}`);
   return text ? JSON.parse(text) : null;
-}
-
-async function until(fn, what, timeoutMs = 20000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
 }
 
 // A real tip from alice through the sandbox, approved without a browser; resolves when completed.

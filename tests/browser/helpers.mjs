@@ -179,3 +179,15 @@ export async function launchChromium() {
       '--disable-sync', '--no-first-run'],
   });
 }
+
+// Polls fn (every 150 ms) until it returns something truthy, which it returns; throws naming
+// `what` after timeoutMs. Tests wait on conditions this way, never on fixed sleeps.
+export async function until(fn, what, timeoutMs = 20000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
