@@ -4,6 +4,7 @@
 #include "analytics/tips_export.h"
 #include "app/admin_routes.h"
 #include "app/route_support.h"
+#include "app/tip_http.h"
 #include "core/timeutil.h"
 
 namespace wm::app {
@@ -15,7 +16,6 @@ using http::Access;
 using http::Request;
 using http::Response;
 
-constexpr const char* kTipIdPattern = "([A-Za-z0-9_-]{1,64})";
 
 struct TipsQuery {
   analytics::TipFilter filter;

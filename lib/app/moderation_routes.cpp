@@ -1,6 +1,7 @@
 #include "app/moderation_routes.h"
 
 #include "app/route_support.h"
+#include "app/tip_http.h"
 #include "core/timeutil.h"
 
 namespace wm::app {
@@ -12,7 +13,6 @@ using http::Access;
 using http::Request;
 using http::Response;
 
-constexpr const char* kTipIdPattern = "([A-Za-z0-9_-]{1,64})";
 // The one admin account (Basic "admin:<password>" or its session): the name in the log.
 constexpr const char* kAdminName = "admin";
 

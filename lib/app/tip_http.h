@@ -29,6 +29,9 @@ inline int tip_error_status(tips::TipErrorCode code) {
   }
 }
 
+// A tip id in a route path (the public tip routes, the admin tip and moderation routes).
+inline constexpr const char* kTipIdPattern = "([A-Za-z0-9_-]{1,64})";
+
 // "<public_url>/plugins/wm/tips/<id>/callback": where the viewer's wallet returns after approval
 // (TipServiceOptions::callback_url).
 inline std::string tip_callback_url(const std::string& public_url, const std::string& tip_id) {

@@ -1,4 +1,5 @@
 #include "app/tip_routes.h"
+#include "app/tip_http.h"
 
 #include <string_view>
 #include <vector>
@@ -14,8 +15,6 @@ using json = nlohmann::json;
 using http::Access;
 using http::Request;
 using http::Response;
-
-const char* kIdPattern = "([A-Za-z0-9_-]{1,64})";
 
 void not_configured(Response& res) {
   http::json_error(res, 503, "not_configured",
@@ -160,7 +159,7 @@ void register_tip_routes(http::Server& server, TipServiceProvider tips, TipRoute
     create_tip(tips, cfg, server, req, res);
   });
 
-  server.get(std::string("/plugins/wm/tips/") + kIdPattern, Access::public_,
+  server.get(std::string("/plugins/wm/tips/") + kTipIdPattern, Access::public_,
              [tips, cfg](const Request& req, Response& res) {
                auto service = tips();
                if (!service) return not_configured(res);
@@ -173,7 +172,7 @@ void register_tip_routes(http::Server& server, TipServiceProvider tips, TipRoute
              });
 
   // Cancel before approval (abandoned quotes): only the creator's viewer session or Idempotency-Key.
-  server.del(std::string("/plugins/wm/tips/") + kIdPattern, Access::public_, [tips](const Request& req, Response& res) {
+  server.del(std::string("/plugins/wm/tips/") + kTipIdPattern, Access::public_, [tips](const Request& req, Response& res) {
     auto service = tips();
     if (!service) return not_configured(res);
     res.set_header("Cache-Control", "no-store");
@@ -185,7 +184,7 @@ void register_tip_routes(http::Server& server, TipServiceProvider tips, TipRoute
     res.status = 204;
   });
 
-  server.get(std::string("/plugins/wm/tips/") + kIdPattern + "/callback", Access::public_,
+  server.get(std::string("/plugins/wm/tips/") + kTipIdPattern + "/callback", Access::public_,
              [tips](const Request& req, Response& res) {
                const std::string id = req.matches[1];
                auto service = tips();
