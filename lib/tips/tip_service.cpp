@@ -154,8 +154,8 @@ bool TipService::finish(TipRecord r, TipStatus status, const std::string& code, 
 }
 
 void TipService::settle(TipRecord rec) {
-  if (rec.status != TipStatus::completed) close_incoming_payment(rec);  // nothing more may be paid into it
-  release_grants(rec);  // revocations are idempotent: a repeat after a crash is harmless
+  // The money is confirmed: tell the stream first (alerts wait on this), and commit that it was
+  // told, so the wallet round trips below never delay it nor widen the window for a second call.
   if (rec.notify_pending && rec.status == TipStatus::completed && opts_.on_completed) {
     TipRecord pub = rec;
     clear_secrets(pub);
@@ -164,8 +164,12 @@ void TipService::settle(TipRecord rec) {
     } catch (...) {
       log::warn("tip: on_completed threw", {{"tip", rec.id}});
     }
+    rec.notify_pending = false;
+    if (auto st = save(rec); !st) log::warn("tip: cannot record the notification", {{"tip", rec.id}});
   }
   rec.notify_pending = false;
+  if (rec.status != TipStatus::completed) close_incoming_payment(rec);  // nothing more may be paid into it
+  release_grants(rec);  // revocations are idempotent: a repeat after a crash is harmless
   if (auto st = save(rec); !st) log::warn("tip: cannot clear tokens", {{"tip", rec.id}});
   settled_cv_.notify_all();
 }

@@ -8,8 +8,9 @@
 //              processing committed, then a worker continues the grant, stores the token, marks the
 //              payment as attempted, creates the outgoing payment from the quote, stores its id
 //              and verifies receipt (incoming payment receivedAmount >= amount, read with the
-//              streamer's token) -> completed | failed. Grants are then revoked, on_completed runs
-//              and the tokens are deleted.
+//              streamer's token) -> completed | failed. on_completed then runs (before any
+//              wallet round trip, so alerts are not delayed), the grants are revoked and the
+//              tokens are deleted.
 //   recover()  processing tips are resumed from their last committed step; awaiting_consent tips
 //              past quote expiry -> expired; final tips whose settling was interrupted (tokens
 //              still stored, on_completed not yet run) are settled.
@@ -34,10 +35,11 @@
 //   "payment_unrecorded"  outgoing payment created (debited), its id not stored
 //   "payment"             outgoing payment id committed
 //   "receipt"             receipt verified, completed not yet committed
-//   "completed"           completed committed (notify_pending), grants not yet released and
-//                         on_completed not yet called
+//   "completed"           completed committed (notify_pending), on_completed not yet called and
+//                         grants not yet released
 // on_completed is called once per completed tip; only a crash in the instant between its return
-// and the commit that follows can make a restart call it a second time (key on TipRecord::id).
+// and the local commit that follows it (before the grants are released) can make a restart call
+// it a second time (key on TipRecord::id).
 //
 // The service talks to wallets only through WalletOps (wallet_port.h); records live in TipStore
 // (tip_record.h). Files: tip_service.cpp (lifecycle, callback, settling), tip_create.cpp (create),
@@ -242,7 +244,7 @@ class TipService {
   // Commits the final state and settles. Returns false (no more work for the tip), so that
   // process() and check_receipt() can end with `return finish(...)`.
   bool finish(TipRecord r, TipStatus status, const std::string& code, const std::string& message);
-  // After the final state was committed: revoke grants, on_completed, forget the tokens.
+  // After the final state was committed: on_completed, revoke grants, forget the tokens.
   void settle(TipRecord r);
   void release_grants(TipRecord& r);
   Result<std::pair<Amount, Amount>, TipError> accepted_range(const openpayments::WalletAddress& w);

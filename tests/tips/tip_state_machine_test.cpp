@@ -126,6 +126,34 @@ TEST_CASE("tip machine: create -> callback -> processing -> completed, debited o
   CHECK_FALSE(again->changed);
 }
 
+TEST_CASE("tip machine: the stream is told before any wallet round trip of the cleanup", "[tips][fake]") {
+  // Alerts wait on on_completed: revoking three tokens at the wallet first delayed them by
+  // three signed round trips (tens of ms each against a real wallet).
+  Machine m;
+  auto o = m.options();
+  test::FakeWallet::Counts at_call{};
+  bool record_cleared = false;
+  o.on_completed = [&](const tips::TipRecord& r) {
+    at_call = m.wallet.counts();
+    record_cleared = no_secrets(r);
+    ++m.completed_calls;
+  };
+  auto svc = m.service(o);
+  auto tip = m.create(*svc);
+  REQUIRE(svc->callback(tip.id, m.wallet.approve(tip.consent_url)));
+  auto done = svc->wait_settled(tip.id, 5000);
+  REQUIRE(done);
+  CHECK(done->status == TipStatus::completed);
+  REQUIRE(m.completed_calls == 1);
+  CHECK(record_cleared);               // what the stream sees carries no token
+  CHECK(at_call.revoked == 0);         // told first ...
+  CHECK(at_call.cancelled_grants == 0);
+  const auto after = m.wallet.counts();
+  CHECK(after.revoked > 0);            // ... and the grants are still released afterwards
+  CHECK(no_secrets(*done));
+  CHECK_FALSE(done->notify_pending);
+}
+
 TEST_CASE("tip machine: denied in the wallet -> denied, nothing charged, everything closed", "[tips][fake]") {
   Machine m;
   auto svc = m.service();
