@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "moderation/moderator.h"
+#include "tips/tip_env.h"
 #include "net/http_client.h"
 
 namespace wm::app {
@@ -94,8 +95,11 @@ Status App::Impl::subscribe_core() {
   announcer = std::make_unique<notify::Announcer>(*store, std::move(announce_opts));
   // Moderation turns tip_completed into tip_cleared (alerts, announcements); it needs alertMin.
   alert_settings = alerts::load_settings(*store);
-  moderator = std::make_unique<moderation::Moderator>(*store, *bus, moderation::ModeratorOptions{
-      [this](const events::Tip& t) { return below_alert_min(t); }, {}});
+  moderation::ModeratorOptions mo;
+  mo.below_minimum = [this](const events::Tip& t) { return below_alert_min(t); };
+  if (auto crash = tips::crash_env_from_environment())  // tests only: OWNCAST_WM_TEST_CRASH_AFTER
+    mo.after_step = [crash](std::string_view step, const std::string& id) { crash->crash_after(step, id); };
+  moderator = std::make_unique<moderation::Moderator>(*store, *bus, std::move(mo));
   for (auto sub : {announcer->subscription(), analytics::support_subscription(*store),
                    analytics::streaming_subscription(*store), moderator->subscription(),
                    notify::support_announce_subscription(*store, [this] { return support_announce_config(); })})

@@ -108,8 +108,39 @@ struct Bus::Impl {
     }
   }
 
+  // A durable subscriber's cursor on disk lags the one in memory by at most cursor_save_ms.
+  struct CursorSaver {
+    Impl& impl;
+    Sub& sub;
+    uint64_t saved;
+    std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+    bool dirty() const { return sub.cursor != saved; }
+    std::chrono::steady_clock::time_point due() const { return last + std::chrono::milliseconds(impl.opts.cursor_save_ms); }
+    void save() {
+      impl.save_cursor(sub, sub.cursor);
+      saved = sub.cursor;
+      last = std::chrono::steady_clock::now();
+    }
+    void maybe_save() {
+      if (dirty() && std::chrono::steady_clock::now() >= due()) save();
+    }
+  };
+
+  // Waits for work (sub.m held); a dirty cursor is saved when it comes due meanwhile.
+  void wait_for_work(Sub& sub, CursorSaver& saver, std::unique_lock<std::mutex>& lock) {
+    auto ready = [&] { return sub.quit || sub.behind || !sub.q.empty(); };
+    while (saver.dirty() && !ready()) {
+      if (sub.cv.wait_until(lock, saver.due(), ready)) return;
+      lock.unlock();
+      saver.save();
+      lock.lock();
+    }
+    sub.cv.wait(lock, ready);
+  }
+
   void run(Sub& sub) {
     const bool dur = sub.s.delivery == Delivery::durable;
+    CursorSaver saver{*this, sub, sub.cursor};
     for (;;) {
       std::deque<Event> batch;
       bool catchup = false;
@@ -117,14 +148,17 @@ struct Bus::Impl {
         std::unique_lock<std::mutex> lock(sub.m);
         sub.busy = false;
         sub.cv.notify_all();
-        sub.cv.wait(lock, [&] { return sub.quit || sub.behind || !sub.q.empty(); });
-        if (sub.quit) return;
+        wait_for_work(sub, saver, lock);
+        if (sub.quit) {
+          lock.unlock();
+          if (saver.dirty()) saver.save();
+          return;
+        }
         catchup = std::exchange(sub.behind, false);
         batch.swap(sub.q);
         sub.busy = true;
       }
       if (catchup) catch_up(sub);
-      uint64_t before = sub.cursor;
       for (const auto& e : batch) {
         if (dur && durable(e.type)) {
           if (e.seq <= sub.cursor) continue;  // already handled from the journal
@@ -132,7 +166,7 @@ struct Bus::Impl {
         }
         handle(sub, e);
       }
-      if (dur && sub.cursor != before) save_cursor(sub, sub.cursor);
+      if (dur) saver.maybe_save();
     }
   }
 
@@ -157,25 +191,31 @@ struct Bus::Impl {
     sub.cv.notify_all();
   }
 
-  // Journals the durable ones of `evs` in one write transaction (none: no transaction).
-  Status journal_events(const std::vector<Event>& evs) {
+  using Also = std::function<Status(store::WriteTxn&)>;
+
+  // Journals the durable ones of `evs` in one write transaction, with `also`'s writes when given
+  // (no durable event and no `also`: no transaction).
+  Status journal_events(const std::vector<Event>& evs, const Also* also) {
     std::vector<std::pair<std::string, std::string>> rows;
     for (const auto& e : evs)
       if (durable(e.type)) rows.emplace_back(store::key::u64(e.seq), to_json(e).dump());
-    if (rows.empty()) return ok_status();
+    if (rows.empty()) return also ? store.update(*also) : ok_status();
     const bool prune = (published_durable % 64) + rows.size() >= 64;
-    published_durable += rows.size();
-    return store.update([&](store::WriteTxn& w) -> Status {
+    Status st = store.update([&](store::WriteTxn& w) -> Status {
+      if (also)
+        if (auto s = (*also)(w); !s) return s;
       for (const auto& [k, v] : rows)
         if (auto s = w.put(journal, k, v); !s) return s;
       if (auto s = w.put(cursors, "_seq", rows.back().first); !s) return s;
       if (prune) prune_journal(w);
       return ok_status();
     });
+    if (st) published_durable += rows.size();
+    return st;
   }
 
   // Numbers, journals and offers drafts as one group (callers hold pub_mu).
-  Result<std::vector<Event>> publish_locked(std::vector<Draft>& drafts) {
+  Result<std::vector<Event>> publish_locked(std::vector<Draft>& drafts, const Also* also = nullptr) {
     std::vector<Event> evs;
     evs.reserve(drafts.size());
     uint64_t next = seq;
@@ -187,7 +227,7 @@ struct Bus::Impl {
       e.body = std::move(d.body);
       evs.push_back(std::move(e));
     }
-    if (auto s = journal_events(evs); !s) return s.error();
+    if (auto s = journal_events(evs, also); !s) return s.error();
     seq = next;
     std::vector<std::shared_ptr<Sub>> targets;
     {
@@ -273,6 +313,15 @@ Result<Event> Bus::publish(Type type, Body body, int64_t at_ns) {
   one.push_back(Draft{type, std::move(body), at_ns});
   std::lock_guard<std::mutex> pub(impl_->pub_mu);
   auto evs = impl_->publish_locked(one);
+  if (!evs) return evs.error();
+  return std::move(evs->front());
+}
+
+Result<Event> Bus::publish_with(Type type, Body body, int64_t at_ns, const std::function<Status(store::WriteTxn&)>& also) {
+  std::vector<Draft> one;
+  one.push_back(Draft{type, std::move(body), at_ns});
+  std::lock_guard<std::mutex> pub(impl_->pub_mu);
+  auto evs = impl_->publish_locked(one, &also);
   if (!evs) return evs.error();
   return std::move(evs->front());
 }

@@ -9,7 +9,10 @@
 //            event (events::durable) in order, at least once: after a restart it resumes after
 //            its cursor from the journal, and when its in-memory queue overflows it catches up
 //            from the journal instead of dropping. Handlers must therefore be idempotent per
-//            event seq (or per domain id, e.g. the tip id). Non-durable events are delivered to
+//            event seq (or per domain id, e.g. the tip id). The cursor is saved at most every
+//            BusOptions::cursor_save_ms while events keep coming, when the subscriber goes idle
+//            for that long, and when it stops: a crash replays at most that much (one write per
+//            event per subscriber kept the store's single writer busy and delayed live alerts). Non-durable events are delivered to
 //            durable subscribers best-effort, like `drop`.
 //            owncast_wm_bus_dropped_total{subscriber} counts, for a durable subscriber, every
 //            event deferred to the journal: the queued ones cleared at the overflow, the one that
@@ -49,6 +52,7 @@ struct BusOptions {
   int64_t keep_ns = 24LL * 3600 * 1000000000;  // journal retention by age ...
   size_t keep_min = 1000;                       // ... but never fewer than this many events
   std::function<int64_t()> clock;               // unix ns; default timeutil::now_ns
+  int cursor_save_ms = 200;                     // durable cursors: see above; 0 = after every batch
 };
 
 class Bus {
@@ -75,6 +79,12 @@ class Bus {
   // journaled in ONE write transaction (one fsync for a whole group, e.g. a webhook batch).
   // All or nothing: on a store error nobody receives any of them.
   Status publish_all(std::vector<Draft> drafts);
+  // publish() of a durable event whose journal write carries the caller's writes in the same
+  // transaction: the event is published exactly when `also` commits. When `also` fails nothing is
+  // written, nobody receives the event, and its error is returned (a caller may fail on purpose,
+  // e.g. "already decided", to publish nothing). `also` runs while publishing is locked: keep it
+  // to a few reads and writes, and never publish from it.
+  Result<Event> publish_with(Type type, Body body, int64_t at_ns, const std::function<Status(store::WriteTxn&)>& also);
 
   // Durable events with seq > after, oldest first, at most `limit` (replay for live clients).
   std::vector<Event> journal(uint64_t after, size_t limit) const;

@@ -13,6 +13,7 @@ namespace {
 using json = nlohmann::json;
 
 constexpr std::string_view kTipPrefix = "tip/";  // table "moderation": tip/<id> -> decision state
+constexpr std::string_view kDecided = "already_decided";  // a transaction's refusal: nothing written
 
 std::string_view name_of(Decision d) {
   switch (d) {
@@ -90,30 +91,30 @@ void Moderator::handle(const events::Event& e) {
                                                             : "passed";
   const LogEntry entry{t->tip_id, std::string(name_of(d)), reason, "auto", opts_.clock()};
   const std::string key = std::string(kTipPrefix) + t->tip_id;
-  bool fresh = false;
-  Status st = store_.update([&](store::WriteTxn& txn) -> Status {
-    fresh = false;
-    if (txn.get(store_.table(kTable), key)) return Ok{};  // decided before: a replay or a republish
+  auto record = [&](store::WriteTxn& txn) -> Status {
+    if (txn.get(store_.table(kTable), key)) return Error{std::string(kDecided), "decided before"};  // a replay
     if (auto p = txn.put(store_.table(kTable), key, name_of(d)); !p) return p;
     if (d == Decision::held) {
       if (auto p = txn.put(store_.table(kQueueTable), t->tip_id, events::to_json(e).dump()); !p) return p;
     }
-    fresh = true;
     return append_log(store_, txn, entry);
-  });
+  };
+  // Cleared: the decision and tip_cleared commit together, so the tip's alert is exactly once.
+  Status st = d == Decision::cleared ? publish_cleared(std::move(shown), e.at_ns, record)  // "at": the completion
+                                     : store_.update(record);
+  if (!st && st.error().code == kDecided) return;
   if (!st) {
     log::error("moderation: decision not recorded", {{"tip", t->tip_id}, {"error", st.error().message}});
     throw std::runtime_error("moderation decision not recorded");  // the bus logs and counts it
   }
-  if (fresh) log::info("moderation decision", {{"tip", t->tip_id}, {"decision", entry.decision}, {"reason", reason}});
-  if (fresh && d == Decision::cleared) publish_cleared(std::move(shown), e.at_ns);  // "at": the completion
+  log::info("moderation decision", {{"tip", t->tip_id}, {"decision", entry.decision}, {"reason", reason}});
+  if (opts_.after_step) opts_.after_step("moderation_decided", t->tip_id);
 }
 
-void Moderator::publish_cleared(events::Tip tip, int64_t at_ns) {
-  const std::string id = tip.tip_id;
-  if (auto p = bus_.publish(events::Type::tip_cleared, std::move(tip), at_ns); !p)
-    log::error("moderation: tip.cleared not published; the tip gets no alert",
-               {{"tip", id}, {"error", p.error().message}});
+Status Moderator::publish_cleared(events::Tip tip, int64_t at_ns, const std::function<Status(store::WriteTxn&)>& record) {
+  auto p = bus_.publish_with(events::Type::tip_cleared, std::move(tip), at_ns, record);
+  if (!p) return p.error();
+  return ok_status();
 }
 
 Settings Moderator::settings() const { return load_settings(store_); }
@@ -145,35 +146,42 @@ Result<events::Tip, QueueFailure> Moderator::reject(const std::string& tip_id, c
   return finish(tip_id, by, false);
 }
 
+events::Tip Moderator::queued_tip(const std::string& tip_id) const {
+  std::optional<events::Event> queued;
+  (void)store_.view([&](const store::ReadTxn& txn) -> Status {
+    if (auto item = txn.get(store_.table(kQueueTable), tip_id)) queued = queued_event(*item);
+    return Ok{};
+  });
+  events::Tip tip = queued ? *queued->tip() : events::Tip{};
+  tip.tip_id = tip_id;
+  tip.message = filtered(settings(), tip.message);
+  return tip;
+}
+
 Result<events::Tip, QueueFailure> Moderator::finish(const std::string& tip_id, const std::string& by, bool approved) {
   const std::string key = std::string(kTipPrefix) + tip_id;
   const LogEntry entry{tip_id, approved ? "approved" : "rejected", "moderator", by, opts_.clock()};
   std::optional<QueueFailure> refused;
-  std::optional<events::Event> queued;
-  Status st = store_.update([&](store::WriteTxn& txn) -> Status {
+  auto record = [&](store::WriteTxn& txn) -> Status {
     refused.reset();
     auto state = txn.get(store_.table(kTable), key);
     auto item = txn.get(store_.table(kQueueTable), tip_id);
-    if (!state || (*state == "held" && !item)) {
+    if (!state || (*state == "held" && !item))
       refused = QueueFailure{QueueError::not_found, "no tip with this id is waiting for approval"};
-      return Ok{};
-    }
-    if (*state != "held") {
+    else if (*state != "held")
       refused = QueueFailure{QueueError::already_decided, "this tip was already decided (" + std::string(*state) + ")"};
-      return Ok{};
-    }
-    queued = queued_event(*item);
+    if (refused) return Error{std::string(kDecided), refused->message};  // nothing written, nothing published
     if (auto p = txn.put(store_.table(kTable), key, entry.decision); !p) return p;
     txn.del(store_.table(kQueueTable), tip_id);
     return append_log(store_, txn, entry);
-  });
-  if (!st) return QueueFailure{QueueError::store_error, "the decision was not saved: " + st.error().message};
+  };
+  // Queued items never change, so the tip read here is the one the transaction takes off the queue.
+  events::Tip tip = queued_tip(tip_id);
+  // Approved: the decision and tip_cleared commit together (the alert is exactly once).
+  Status st = approved ? publish_cleared(tip, 0, record) : store_.update(record);
   if (refused) return *refused;
-  events::Tip tip = queued ? *queued->tip() : events::Tip{};
-  tip.tip_id = tip_id;
-  tip.message = filtered(settings(), tip.message);
+  if (!st) return QueueFailure{QueueError::store_error, "the decision was not saved: " + st.error().message};
   log::info("moderation decision", {{"tip", tip_id}, {"decision", entry.decision}, {"by", by}});
-  if (approved) publish_cleared(tip, 0);
   return tip;
 }
 

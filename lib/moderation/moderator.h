@@ -11,8 +11,9 @@
 //
 // tip_cleared (events.h) carries the tip with its message word-filtered; the alert hub and the
 // chat announcements consume it. The tips table keeps the original message. tip_cleared is
-// published at most once per tip: if the process dies between recording the decision and
-// publishing, that tip gets no alert (the money is unaffected).
+// published exactly once per tip: it is journaled in the same transaction that records the
+// decision (Bus::publish_with), so a crash leaves either both or neither (then the bus replays
+// tip_completed and the tip is decided again).
 //
 // A queued tip waits for a moderator: approve() publishes tip_cleared (alert and chat
 // announcement); reject() shows nothing (the money stays with the streamer). Either decision is
@@ -69,6 +70,9 @@ struct ModeratorOptions {
   // Whether the tip is below the alert minimum (false when none is set).
   std::function<bool(const events::Tip&)> below_minimum;
   std::function<int64_t()> clock;  // unix ns; default timeutil::now_ns
+  // Tests: called right after a decision committed ("moderation_decided", with the tip id), before
+  // the handler returns and the bus saves its cursor. The kill -9 test crashes there.
+  std::function<void(std::string_view step, const std::string& tip_id)> after_step;
 };
 
 class Moderator {
@@ -93,7 +97,9 @@ class Moderator {
 
  private:
   Result<events::Tip, QueueFailure> finish(const std::string& tip_id, const std::string& by, bool approved);
-  void publish_cleared(events::Tip tip, int64_t at_ns);
+  // tip_cleared, journaled in the same transaction as `record` (the decision): both or neither.
+  Status publish_cleared(events::Tip tip, int64_t at_ns, const std::function<Status(store::WriteTxn&)>& record);
+  events::Tip queued_tip(const std::string& tip_id) const;  // message filtered; empty when not queued
 
   store::Store& store_;
   events::Bus& bus_;

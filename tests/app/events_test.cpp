@@ -12,6 +12,7 @@
 #include "analytics/summary.h"
 #include "app/app.h"
 #include "core/timeutil.h"
+#include "events/events.h"
 #include "notify/outbox.h"
 #include "openpayments/keys.h"
 #include "store/store.h"
@@ -187,8 +188,11 @@ TEST_CASE("app events: completed, denied and failed tips are published once each
 }
 
 // The real binary, killed with SIGKILL right before the completion is published ("completed":
-// the tip service republishes at restart) and right after ("tip_published": the journal holds it,
-// the durable subscribers resume from their cursors, and the tip service publishes it again).
+// the tip service republishes at restart), right after ("tip_published": the journal holds it,
+// the durable subscribers resume from their cursors, and the tip service publishes it again), and
+// right after moderation's decision committed ("moderation_decided": tip.cleared must be in the
+// journal with it, exactly once; before, a crash there left the tip without alert and
+// announcement).
 TEST_CASE("app events: kill -9 around the publish, restart: one announcement, one support event",
           "[tip][sandbox][crash]") {
   test::Sandbox sb{{"--wait", "0"}};
@@ -197,7 +201,7 @@ TEST_CASE("app events: kill -9 around the publish, restart: one announcement, on
   REQUIRE(kg.code == 0);
   sb.register_key("streamer", json::parse(kg.out));
 
-  for (const char* step : {"completed", "tip_published"}) {
+  for (const char* step : {"completed", "tip_published", "moderation_decided"}) {
     INFO("crash after " << step);
     sb.reset(true);
     test::FakeOwncast owncast;
@@ -247,6 +251,16 @@ TEST_CASE("app events: kill -9 around the publish, restart: one announcement, on
       return true;
     }));
     CHECK(owncast.system_messages().size() + queued == 1);
+    size_t cleared = 0;
+    REQUIRE((*st)->view([&](const store::ReadTxn& txn) -> Status {
+      txn.scan((*st)->table("bus_journal"), "", "", false, [&](std::string_view, std::string_view v) {
+        auto e = events::from_json(json::parse(v));
+        if (e && e->type == events::Type::tip_cleared && e->tip() && e->tip()->tip_id == id) ++cleared;
+        return true;
+      });
+      return ok_status();
+    }));
+    CHECK(cleared == 1);  // the alert's event: exactly once
     auto sum = analytics::summary(**st, "", "all_time", timeutil::now_ns());
     REQUIRE(sum);
     CHECK((*sum)["tipCount"] == 1);

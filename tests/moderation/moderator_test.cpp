@@ -41,7 +41,7 @@ struct Rig {
   std::unique_ptr<events::Bus> bus = std::make_unique<events::Bus>(*store, metrics);
   uint64_t min_units = 0;  // "alertMin": tips below it are below_minimum
   moderation::Moderator mod{*store, *bus,
-                            {[this](const events::Tip& t) { return t.amount.units < min_units; }, {}}};
+                            {[this](const events::Tip& t) { return t.amount.units < min_units; }, {}, {}}};
   std::mutex mu;
   std::vector<events::Tip> cleared;
 
