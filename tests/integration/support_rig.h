@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/poll.h"
 #include "support/process.h"
 #include "support/sandbox.h"
 #include "support/test_support.h"
@@ -117,14 +118,7 @@ class Beater {
 // Bounded poll until pred(status) holds; the last status.
 template <typename P>
 json until(int port, const std::string& id, P pred, int timeout_ms = 15000) {
-  json last;
-  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < end) {
-    last = status(port, id);
-    if (pred(last)) return last;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return last;
+  return test::poll_until([&] { return status(port, id); }, pred, timeout_ms);
 }
 
 // true when pred held at every check over ms milliseconds (an invariant over a window).

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "support/poll.h"
 #include "support/process.h"
 #include "support/sandbox.h"
 #include "support/test_support.h"
@@ -96,17 +97,10 @@ int beat(int port, const std::string& id, const std::string& token) {
   return r ? r->status : 0;
 }
 
-// Polls (bounded) until pred(status) holds; the last status.
+// Bounded poll until pred(status) holds; the last status.
 template <typename P>
 json until(int port, const std::string& id, P pred, int timeout_ms = 15000) {
-  json last;
-  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < end) {
-    last = status(port, id);
-    if (pred(last)) return last;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return last;
+  return wm::test::poll_until([&] { return status(port, id); }, pred, timeout_ms);
 }
 
 uint64_t units(const json& a) { return a.is_object() ? std::stoull(a["value"].get<std::string>()) : 0; }
