@@ -11,6 +11,7 @@
 #include "core/metrics.h"
 #include "events/bus.h"
 #include "store/store.h"
+#include "support/test_store.h"
 #include "support/test_support.h"
 
 using namespace wm;
@@ -20,13 +21,7 @@ using events::Type;
 
 namespace {
 
-std::unique_ptr<store::Store> open_store(const std::string& dir) {
-  store::Options o;
-  o.dir = dir;
-  auto s = store::Store::open(o);
-  REQUIRE(s);
-  return std::move(*s);
-}
+using test::open_store;
 
 events::Body tip(const std::string& id, uint64_t units) {
   events::Tip t;

@@ -11,6 +11,7 @@
 #include "core/metrics.h"
 #include "events/bus.h"
 #include "store/store.h"
+#include "support/test_store.h"
 #include "support/test_support.h"
 
 using namespace wm;
@@ -58,14 +59,6 @@ TEST_CASE("events: publish_all numbers a group in order and journals only its du
 
 namespace {
 
-std::unique_ptr<store::Store> open_at(const std::string& dir) {
-  store::Options o;
-  o.dir = dir;
-  auto st = store::Store::open(o);
-  REQUIRE(st);
-  return std::move(*st);
-}
-
 events::Body a_tip(const std::string& id) {
   events::Tip t;
   t.tip_id = id;
@@ -86,7 +79,7 @@ std::optional<uint64_t> stored_cursor(store::Store& st, const std::string& name)
 
 TEST_CASE("events: publish_with commits the caller's writes and the event together, or neither") {
   test::TempDir dir;
-  auto st = open_at(dir.path());
+  auto st = test::open_store(dir.path());
   Metrics metrics;
   events::Bus bus(*st, metrics);
   std::mutex m;
@@ -123,7 +116,7 @@ TEST_CASE("events: publish_with commits the caller's writes and the event togeth
 
 TEST_CASE("events: a durable cursor is saved when it comes due, not once per event, and at stop") {
   test::TempDir dir;
-  auto st = open_at(dir.path());
+  auto st = test::open_store(dir.path());
   Metrics metrics;
   std::atomic<int> handled{0};
   SECTION("a long period: nothing saved while running, everything at stop") {

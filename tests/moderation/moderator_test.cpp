@@ -8,6 +8,7 @@
 #include "events/bus.h"
 #include "moderation/moderator.h"
 #include "store/store.h"
+#include "support/test_store.h"
 #include "support/test_support.h"
 
 using namespace wm;
@@ -26,13 +27,7 @@ events::Tip tip(const std::string& id, uint64_t units, const std::string& messag
 }
 
 // A moderator subscribed to a real bus, with a recorder of every tip_cleared.
-std::unique_ptr<store::Store> open_store(const std::string& dir) {
-  store::Options o;
-  o.dir = dir;
-  auto s = store::Store::open(o);
-  REQUIRE(s);
-  return std::move(*s);
-}
+using test::open_store;
 
 struct Rig {
   test::TempDir own;

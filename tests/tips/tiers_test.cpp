@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "support/test_store.h"
 #include "support/test_support.h"
 
 using json = nlohmann::json;
@@ -37,13 +38,7 @@ size_t significant(std::string v) {
 
 uint64_t u(const Amount& a) { return a.units; }
 
-std::unique_ptr<store::Store> open_store(const std::string& dir) {
-  store::Options opts;
-  opts.dir = dir;
-  auto r = store::Store::open(opts);
-  REQUIRE(r.ok());
-  return std::move(r).value();
-}
+using test::open_store;
 
 // Every generated set: 4-6 tiers, the theme's size, strictly increasing, in [lo, hi], ids stable.
 void check_set(const tips::TierSet& s, const std::string& theme, const Amount& lo, const Amount& hi,
