@@ -35,6 +35,20 @@ void not_configured(Response& res) {
 
 void not_found(Response& res) { http::json_error(res, 404, "not_found", "no support session with this id"); }
 
+// "<id>.<control token>" in a partitioned cookie (CHIPS), like wm_viewer (viewer_routes.cpp): in
+// Owncast's third-party frame browsers deny sessionStorage, and the modal is destroyed on close,
+// so this is what lets a reloaded or reopened panel find and stop its running session. Not
+// HttpOnly: the widget reads it (the token is the one the JSON answer gave the same page). It
+// lives as long as a session can (12 h) and is cleared when the session is stopped.
+constexpr const char* kSupportCookieAttrs = "; Path=/plugins/wm; Secure; SameSite=None; Partitioned";
+
+void set_support_cookie(Response& res, const std::string& id, const std::string& token) {
+  res.set_header("Set-Cookie", "wm_support=" + id + "." + token + "; Max-Age=" +
+                                   std::to_string(support::kMaxLifeNs / 1000000000) + kSupportCookieAttrs);
+}
+
+void clear_support_cookie(Response& res) { res.set_header("Set-Cookie", std::string("wm_support=; Max-Age=0") + kSupportCookieAttrs); }
+
 std::string bearer(const Request& req) {
   const std::string h = req.get_header_value("Authorization");
   constexpr std::string_view kPrefix = "Bearer ";
@@ -119,6 +133,7 @@ void register_support_routes(http::Server& server, SupportProvider provider, std
              {"periodLimit", openpayments::to_json(s.hour_debit)},
              {"interval", s.interval}};
     res.set_header("Cache-Control", "no-store");
+    if (!r->replayed) set_support_cookie(res, s.id, r->control_token);
     http::json_reply(res, r->replayed ? 200 : 201, out);
   });
 
@@ -145,6 +160,7 @@ void register_support_routes(http::Server& server, SupportProvider provider, std
     auto r = svc->stop(req.matches[1], bearer(req));
     if (!r) return http::json_error(res, status_of(r.error().kind), r.error().code, r.error().message);
     res.set_header("Cache-Control", "no-store");
+    clear_support_cookie(res);
     http::json_reply(res, 200, public_json(*svc, *r));
   });
 

@@ -203,6 +203,25 @@ test('support while you watch: approve, heartbeats only while visible, paid so f
     await frame.locator('body[data-support="active"]').waitFor({ timeout: 15000 });
     await until(async () => BigInt((await status(session.id)).paid.value) > paidPaused, 'payments resume', 30000);
 
+    // A reload finds the running session again. The widget is a third-party frame, where Chromium
+    // denies sessionStorage: the sidecar's partitioned cookie carries it. Shown as running,
+    // heartbeats go on with the same token, and it still pays.
+    const atReload = beats.length;
+    await page.reload();
+    await frame.locator('body[data-ready="true"]').waitFor({ timeout: 15000 });
+    await frame.locator('body[data-support="active"]').waitFor({ timeout: 15000 });
+    assert.match(await frame.locator('#sl-status').innerText(), /Active/);
+    const f2 = page.frames().find((x) => x.url().includes('/plugins/wm/widget/'))
+    await f2.evaluate(() => window.owncastWmSupport.setHeartbeatMs(1000));
+    await until(() => beats.length > atReload, 'a heartbeat after the reload', 15000);
+    assert.ok(beats.slice(atReload).every((h) => h === `Bearer ${session.controlToken}`), 'the same control token after the reload');
+    const paidAtReload = BigInt((await status(session.id)).paid.value);
+    await until(async () => BigInt((await status(session.id)).paid.value) > paidAtReload, 'payments go on after the reload', 30000);
+    assert.equal((await status(session.id)).status, 'active');
+
+    // What the frame itself sees (its partitioned cookies).
+    const supportCookie = async () => (/(?:^|;\s*)wm_support=([^;]+)/.exec(await f2.evaluate(() => document.cookie)) || [])[1]
+    assert.equal(await supportCookie(), `${session.id}.${session.controlToken}`, 'the session is in the wm_support cookie')
     // Stop: DELETE with the Bearer token; the session is stopped and heartbeats end.
     const stopP = page.waitForResponse((r) => r.url().endsWith(`/plugins/wm/support/${session.id}`) && r.request().method() === 'DELETE');
     await frame.locator('#support-stop').click();
@@ -215,6 +234,7 @@ test('support while you watch: approve, heartbeats only while visible, paid so f
     const atStop = beats.length;
     await new Promise((r) => setTimeout(r, 2500));  // more than two heartbeat periods
     assert.equal(beats.length, atStop, 'no heartbeat after stop');
+    assert.equal(await supportCookie(), undefined, 'the session cookie is cleared at stop');
     await page.screenshot({ path: join(out, 'support-stopped.png') });
     // The dashboard drops the row on the live `support` event (its own poll is every 20 s).
     await tid('watching-empty').waitFor({ state: 'visible', timeout: 10000 });

@@ -5,8 +5,9 @@
 // cap in the viewer's currency, from the sidecar's quote) -> the wallet's consent page (popup, or a
 // tab when blocked) -> the running session: heartbeats (Bearer control token) every HEARTBEAT_MS
 // only while document.visibilityState is 'visible', status, paid so far, Stop (DELETE).
-// The control token is kept in memory and in sessionStorage beside the viewer session, so a
-// reload of this tab can still stop the session.
+// The control token is kept in memory, in sessionStorage and in the sidecar's partitioned cookie
+// wm_support (see fromCookie), so a reload of this tab, or the panel opened again, can still show
+// and stop the session.
 (function () {
   'use strict';
 
@@ -79,14 +80,26 @@
   // ---------- the stored session (this tab) ----------
 
   function save() { if (sess) P.tabSet(KEY, JSON.stringify(sess)); }
-  function forget() { P.tabRemove(KEY); }
+  function forget() {
+    P.tabRemove(KEY);
+    try { document.cookie = 'wm_support=; Max-Age=0; Path=/plugins/wm; Secure; SameSite=None; Partitioned'; } catch (e) { /* ignore */ }
+  }
+  // The sidecar sets the partitioned cookie wm_support=<id>.<token> when a session is created:
+  // Owncast's frame is third-party, where browsers deny sessionStorage, and its modal is destroyed
+  // on close, so the cookie is what a reloaded or reopened panel finds its session by.
+  function fromCookie() {
+    try {
+      var m = /(?:^|;\s*)wm_support=([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{16,128})/.exec(document.cookie || '');
+      return m ? { id: m[1], token: m[2] } : null;
+    } catch (e) { return null; }
+  }
   function restore() {
     var raw = P.tabGet(KEY);
-    if (!raw) return null;
+    if (!raw) return fromCookie();
     try {
       var s = JSON.parse(raw);
-      return s && /^[A-Za-z0-9_-]{1,64}$/.test(s.id) && typeof s.token === 'string' && s.token ? s : null;
-    } catch (e) { return null; }
+      return s && /^[A-Za-z0-9_-]{1,64}$/.test(s.id) && typeof s.token === 'string' && s.token ? s : fromCookie();
+    } catch (e) { return fromCookie(); }
   }
 
   function url(suffix) { return P.api('support/' + encodeURIComponent(sess.id) + (suffix || '')); }
