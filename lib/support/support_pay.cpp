@@ -1,5 +1,7 @@
 // SupportService: heartbeats, stop, the scheduler and the payments (see support_service.h).
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <chrono>
 
 #include "core/crypto.h"
@@ -61,14 +63,16 @@ void SupportService::set_live(bool live) {
     std::lock_guard<std::mutex> lock(mu_);
     if (live_ == live) return;
   }
-  // Time up to now counts with the old state.
-  std::lock_guard<std::mutex> pay(pay_mu_);
+  // Time up to now counts with the old state, session by session (a round may be paying others).
   const int64_t t = now();
-  for (const auto& id : store_.ids_not_final())
+  for (const auto& id : store_.ids_not_final()) {
+    auto held = session_lock(id);
+    std::lock_guard<std::mutex> pay(*held);
     (void)store_.update(id, [&](SupportRecord& x) {
       accrue(x, t);
       return true;
     });
+  }
   std::lock_guard<std::mutex> lock(mu_);
   live_ = live;
 }
@@ -96,8 +100,16 @@ void SupportService::accrue(SupportRecord& r, int64_t t) {
   if (counting) r.status = live && hb > 0 && t - hb <= kHeartbeatWindowNs ? S::active : S::paused;
 }
 
+std::shared_ptr<std::mutex> SupportService::session_lock(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& m = session_locks_[id];
+  if (!m) m = std::make_shared<std::mutex>();
+  return m;
+}
+
 Result<SupportRecord, SupportError> SupportService::stop(const std::string& id, const std::string& control_token) {
-  std::lock_guard<std::mutex> pay(pay_mu_);
+  auto held = session_lock(id);
+  std::lock_guard<std::mutex> pay(*held);
   auto r = store_.load(id);
   if (!r || !token_ok(*r, control_token))
     return SupportError{SupportErrorCode::not_found, "not_found", "no support session with this id"};
@@ -127,6 +139,7 @@ void SupportService::end(const std::string& id, SupportStatus s, const std::stri
   {
     std::lock_guard<std::mutex> lock(mu_);
     heartbeats_.erase(id);
+    session_locks_.erase(id);  // final: nothing pays it any more, so a later fresh lock is harmless
   }
   log::info("support session ended", {{"support", id}, {"status", std::string(to_string(s))}});
   if (!r->op_token.empty()) emit(NoteKind::stopped, *r);
@@ -164,18 +177,29 @@ void SupportService::emit(NoteKind kind, const SupportRecord& r, const Amount& a
   }
 }
 
+// One round: every open session once, `workers` of them at a time (each session by one thread).
 void SupportService::tick() {
-  for (const auto& id : store_.ids_not_final()) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (quit_ || crashed_.count(id)) continue;
+  const std::vector<std::string> ids = store_.ids_not_final();
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < ids.size(); i = next++) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (quit_ || crashed_.count(ids[i])) continue;
+      }
+      tick_one(ids[i]);
     }
-    tick_one(id);
-  }
+  };
+  const size_t helpers = std::min<size_t>(static_cast<size_t>(std::max(opts_.workers, 1)), ids.size());
+  std::vector<std::thread> pool;
+  for (size_t k = 1; k < helpers; ++k) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
 }
 
 void SupportService::tick_one(const std::string& id) {
-  std::lock_guard<std::mutex> pay_lock(pay_mu_);
+  auto held = session_lock(id);
+  std::lock_guard<std::mutex> pay_lock(*held);
   const int64_t t = now();
   auto r = store_.update(id, [&](SupportRecord& x) {
     if (is_final(x.status)) return false;

@@ -72,6 +72,7 @@ struct SupportOptions {
   std::function<std::string(const std::string& id)> callback_url;
   std::function<int64_t()> clock;  // unix ns; default timeutil::now_ns
   int64_t interval_ms = 60000;     // scheduler period (--support-interval)
+  int workers = 4;                 // sessions paid at once in a round (each one by one thread)
   bool start_thread = true;        // false: tests call tick() themselves
   std::shared_ptr<tips::TipEnv> env;
   std::function<void(const SupportNote&)> on_event;
@@ -161,8 +162,11 @@ class SupportService {
   SupportWallet& wallet_;
   SupportOptions opts_;
   SupportStore store_;
-  mutable std::mutex mu_;  // heartbeats, live, idempotency in flight, streamer cache
-  std::mutex pay_mu_;      // one session's payment step vs stop()
+  mutable std::mutex mu_;  // heartbeats, live, idempotency in flight, streamer cache, session locks
+  // A session's payment step vs stop() and set_live() on the same session: one lock per session
+  // (session_lock), so a round pays `workers` sessions at once.
+  std::map<std::string, std::shared_ptr<std::mutex>> session_locks_;
+  std::shared_ptr<std::mutex> session_lock(const std::string& id);
   std::map<std::string, int64_t> heartbeats_;
   std::set<std::string> idem_in_flight_, crashed_;
   bool live_ = false;

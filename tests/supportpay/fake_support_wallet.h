@@ -30,6 +30,7 @@ class FakeSupportWallet : public support::SupportWallet {
   int payments_created = 0, revoked = 0, quotes_created = 0;
   uint64_t debited = 0, received = 0;
   std::optional<openpayments::OutgoingLimits> limits;  // of the interactive grant
+  std::function<void()> before_payment;                 // called as each payment request arrives
 
   std::string approve(const std::string& consent_url) {
     std::lock_guard<std::mutex> l(mu_);
@@ -115,6 +116,7 @@ class FakeSupportWallet : public support::SupportWallet {
   R<openpayments::OutgoingPayment> create_outgoing_payment(const std::string&, const std::string& token,
                                                            const std::string&, const std::string& quote_id,
                                                            const nlohmann::ordered_json&) override {
+    if (before_payment) before_payment();  // outside the lock: a test may hold callers here
     std::lock_guard<std::mutex> l(mu_);
     if (payment_error) return *payment_error;
     if (token != "op-token" || op_revoked_) return err(401, "invalid_token");

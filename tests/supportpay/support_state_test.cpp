@@ -2,6 +2,10 @@
 // sleeps. Conformance with a real wallet: support_flow_test.cpp.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
 #include "core/timeutil.h"
 #include "store/store.h"
 #include "support/support_service.h"
@@ -21,6 +25,7 @@ struct Rig {
   std::unique_ptr<store::Store> store;
   int64_t t = 1800000000LL * kSec;
   Fake wallet{[this] { return t; }};
+  std::mutex notes_mu;
   std::vector<support::SupportNote> notes;
   std::unique_ptr<support::SupportService> svc;
   std::string id, token;
@@ -39,7 +44,10 @@ struct Rig {
     o.clock = [this] { return t; };
     o.start_thread = false;
     o.env = std::move(env);
-    o.on_event = [this](const support::SupportNote& n) { notes.push_back(n); };
+    o.on_event = [this](const support::SupportNote& n) {
+      std::lock_guard<std::mutex> l(notes_mu);  // a round pays sessions on several threads
+      notes.push_back(n);
+    };
     return std::make_unique<support::SupportService>(*store, wallet, o);
   }
   nlohmann::json body(uint64_t per_hour = 100) {
@@ -250,4 +258,43 @@ TEST_CASE("support: an intent committed before the quote is dropped on restart",
   r.svc->tick();
   CHECK(r.wallet.payments_created == 1);
   CHECK(r.wallet.received == 20);
+}
+
+TEST_CASE("support: a round pays several sessions at once, each session by one thread", "[support]") {
+  // One slow wallet request used to hold up every other session of the round (one thread).
+  Rig r;
+  r.svc->set_live(true);
+  struct Session {
+    std::string id, token;
+  };
+  std::vector<Session> sessions;
+  for (int i = 0; i < 4; ++i) {
+    r.start(3600);  // 36.00 EUR per hour: one unit per second
+    sessions.push_back({r.id, r.token});
+  }
+  std::mutex m;
+  std::condition_variable cv;
+  int inside = 0, most = 0;
+  r.wallet.before_payment = [&] {
+    std::unique_lock<std::mutex> l(m);
+    most = std::max(most, ++inside);
+    cv.notify_all();
+    // Hold each payment until a second one is in flight (bounded: a lone payment goes on after 5 s).
+    cv.wait_for(l, std::chrono::seconds(5), [&] { return most >= 2; });
+    --inside;
+  };
+  r.t += 20 * kSec;
+  for (const auto& s : sessions) REQUIRE(r.svc->heartbeat(s.id, s.token));
+  const auto started = std::chrono::steady_clock::now();
+  r.svc->tick();
+  const auto took = std::chrono::steady_clock::now() - started;
+  CHECK(most >= 2);  // a second session was paid while the first payment was in flight
+  CHECK(took < std::chrono::seconds(5));
+  for (const auto& s : sessions) {
+    auto rec = r.svc->get(s.id);
+    REQUIRE(rec);
+    CHECK(rec->payments == 1);  // each session paid once in the round
+    CHECK(rec->sent_receive_units == 20);
+  }
+  CHECK(r.wallet.payments_created == 4);
 }
