@@ -54,6 +54,7 @@ support::SupportOptions App::Impl::support_options(const Config& c) {
   Impl* self = this;
   so.callback_url = [self](const std::string& id) { return support_callback_url(self->url(), id); };
   so.interval_ms = int64_t{c.support_interval_s} * 1000;
+  so.workers = c.support_workers;
   // Tests only (README): OWNCAST_WM_TEST_SUPPORT_INTERVAL_MS sets a shorter scheduler period.
   if (const char* t = std::getenv("OWNCAST_WM_TEST_SUPPORT_INTERVAL_MS"); t && *t)
     so.interval_ms = std::max(50L, std::atol(t));

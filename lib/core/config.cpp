@@ -49,6 +49,8 @@ const std::vector<OptionInfo>& config_options() {
        "seconds to wait for the streamer's wallet to show a tip before it fails"},
       {"support-interval", "OWNCAST_WM_SUPPORT_INTERVAL", "60",
        "seconds between streaming-support payments (pay while you watch), at least 5"},
+      {"support-workers", "OWNCAST_WM_SUPPORT_WORKERS", "4",
+       "streaming-support sessions paid at once in a round (1-32)"},
       {"support-presets", "OWNCAST_WM_SUPPORT_PRESETS", "",
        "streaming-support rates per hour offered in the widget: 1-3 decimals, comma-separated (default 0.60,1.20,3.00)"},
       {"support-announce", "OWNCAST_WM_SUPPORT_ANNOUNCE", "on",
@@ -343,6 +345,8 @@ Status apply_payments(Values& values, Config& c) {
   c.tip_receipt_timeout_s = static_cast<int>(n);
   if (auto s = int_value(values, "support-interval", 5, 3600, "5-3600 seconds", n); !s) return s;
   c.support_interval_s = static_cast<int>(n);
+  if (auto s = int_value(values, "support-workers", 1, 32, "1-32", n); !s) return s;
+  c.support_workers = static_cast<int>(n);
   for (const char* k : {"tip-min", "tip-max", "announce-min"}) {
     const std::string& v = values[k];
     if (!is_decimal_text(v))

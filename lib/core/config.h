@@ -45,6 +45,7 @@ struct Config {
   int tip_rate_ip = 10;              // tips created per minute per client IP (0 = no limit)
   int tip_rate_wallet = 10;          // ... per sender wallet
   int support_interval_s = 60;       // streaming support: seconds between payments (>= 5)
+  int support_workers = 4;           // streaming support: sessions paid at once in a round
   int tip_receipt_timeout_s = 60;    // give up verifying the receipt after this long -> failed
   std::string support_presets;         // "" = 0.60,1.20,3.00 (support::kDefaultPresets)
   bool support_announce = true;        // chat announcement when a viewer starts supporting

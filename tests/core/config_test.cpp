@@ -25,6 +25,10 @@ TEST_CASE("config: defaults") {
   CHECK(c->public_url == "http://127.0.0.1:8085");
   CHECK(c->webhook_signatures == wm::SignatureMode::if_present);
   CHECK(c->pinned.empty());
+  CHECK(c->support_workers == 4);
+  auto one = load_config({"--support-workers", "1"});
+  REQUIRE(one);
+  CHECK(one->support_workers == 1);
 }
 
 TEST_CASE("config: flag beats env beats file beats default") {
@@ -77,6 +81,8 @@ TEST_CASE("config: invalid values give one clear error") {
       {{"--webhook-ack", "maybe"}, "--webhook-ack"},
       {{"--http-threads", "0"}, "--http-threads"},
       {{"--currency-display", "emoji"}, "--currency-display"},
+      {{"--support-workers", "0"}, "--support-workers"},
+      {{"--support-workers", "33"}, "--support-workers"},
   };
   for (const auto& c : cases) {
     INFO(c.args[0]);

@@ -34,11 +34,12 @@ function parseArgs(argv) {
     else if (a === '--token-ttl') opts.tokenTtl = Number(next())
     else if (a === '--quote-ttl') opts.quoteTtl = Number(next())
     else if (a === '--settle-ms') opts.settleMs = parseSettle(next())
+    else if (a === '--latency-ms') opts.latencyMs = Math.max(0, Number(next()) || 0)
     else if (a === '--quiet') opts.quiet = true
     else if (a === '--list-all-interaction') opts.listAllInteraction = next() !== 'off'
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: node server.mjs [--port N] [--host 127.0.0.1] [--wait S] [--token-ttl S] [--quote-ttl S] [--settle-ms MIN[-MAX]] [--list-all-interaction on|off] [--quiet]\n'
+        'usage: node server.mjs [--port N] [--host 127.0.0.1] [--wait S] [--token-ttl S] [--quote-ttl S] [--settle-ms MIN[-MAX]] [--latency-ms N] [--list-all-interaction on|off] [--quiet]\n'
       )
       process.exit(0)
     } else throw new Error(`unknown argument ${a}`)
@@ -1046,6 +1047,8 @@ ${rows}</table>
     const u = new URL(req.url, 'http://x')
     const ctx = { req, rawBody, query: Object.fromEntries(u.searchParams), parsedBody: undefined }
     const isTest = u.pathname.startsWith('/_test/')
+    // --latency-ms: a remote wallet's round trip (benchmarks), on every Open Payments request.
+    if (!isTest && opts.latencyMs) await new Promise((resolve) => setTimeout(resolve, opts.latencyMs))
     if (!isTest && (await applyFault(req, res))) return
 
     const r = routes.find((x) => x.method === req.method && x.re.test(u.pathname))
