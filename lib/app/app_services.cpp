@@ -96,6 +96,8 @@ Status App::Impl::reconfigure() {
     auto poster = std::make_shared<notify::ChatPoster>(owncast::ApiClient(c.owncast_url, c.owncast_token));
     notify::OutboxOptions oo;
     oo.metrics = &metrics;
+    // A message hidden while its announcement waits (Owncast down) is left out when it is sent.
+    oo.hidden = [st = store.get()](std::string_view id) { return analytics::is_hidden(*st, id); };
     box = std::make_shared<notify::Outbox>(
         *store, [poster](const std::string& text) { return poster->post_system_message(text); }, oo);
     if (c.owncast_reconcile_s > 0)

@@ -49,14 +49,17 @@ Status Announcer::enqueue(const events::Tip& tip, const AnnounceConfig& c, bool 
   v.name = tip.display_name;
   v.anonymous = tip.anonymous;
   v.amount = openpayments::restyle_display(openpayments::format_amount(tip.amount), c.style);
-  v.message = opts_.hidden && opts_.hidden(tip.tip_id) ? std::string() : tip.message;
   v.title = c.title;
-  auto text = render_template(c.tmpl.empty() ? kDefaultTemplate : std::string_view(c.tmpl), v);
+  const std::string_view tmpl = c.tmpl.empty() ? kDefaultTemplate : std::string_view(c.tmpl);
+  auto without = render_template(tmpl, v);  // what goes out if the message is hidden before it is sent
+  if (!without) return without.error();
+  v.message = opts_.hidden && opts_.hidden(tip.tip_id) ? std::string() : tip.message;
+  auto text = render_template(tmpl, v);
   if (!text) return text.error();
-  if (!record) return c.outbox->enqueue(*text);
-  return c.outbox->enqueue(*text, [&](store::WriteTxn& txn) {
-    return record_first_outcome(store_, txn, tip.tip_id, Outcome{true, {}});
-  });
+  auto also = [&](store::WriteTxn& txn) {
+    return record ? record_first_outcome(store_, txn, tip.tip_id, Outcome{true, {}}) : ok_status();
+  };
+  return c.outbox->enqueue(*text, also, Outbox::ForTip{tip.tip_id, *without});
 }
 
 Status Announcer::announce(const events::Tip& tip, bool force) {

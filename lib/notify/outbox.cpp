@@ -26,6 +26,7 @@ Outbox::Outbox(store::Store& store, Sender send, OutboxOptions opts)
       opts_(opts),
       sent_(&own_sent_),
       failed_(&own_failed_),
+      redacted_(&own_redacted_),
       pending_(std::make_shared<std::atomic<uint64_t>>(0)) {
   uint64_t n = 0;
   std::string last;
@@ -43,6 +44,8 @@ Outbox::Outbox(store::Store& store, Sender send, OutboxOptions opts)
     sent_ = opts_.metrics->counter("announcements_sent_total", "Chat announcements delivered to Owncast");
     failed_ = opts_.metrics->counter("announcements_failed_total",
                                      "Chat announcements dropped after a permanent failure or expiry");
+    redacted_ = opts_.metrics->counter("announcements_redacted_total",
+                                       "Chat announcements sent without the tip's message, hidden after they were queued");
     auto pending = pending_;
     opts_.metrics->gauge("announcements_pending", "Chat announcements waiting in the outbox",
                          [pending] { return static_cast<double>(pending->load()); });
@@ -70,6 +73,10 @@ void Outbox::stop() {
 Status Outbox::enqueue(const std::string& body) { return enqueue(body, nullptr); }
 
 Status Outbox::enqueue(const std::string& body, const std::function<Status(store::WriteTxn&)>& also) {
+  return enqueue(body, also, ForTip{});
+}
+
+Status Outbox::enqueue(const std::string& body, const std::function<Status(store::WriteTxn&)>& also, const ForTip& tip) {
   std::string key;
   auto now = static_cast<uint64_t>(timeutil::now_ns());
   {
@@ -78,6 +85,10 @@ Status Outbox::enqueue(const std::string& body, const std::function<Status(store
     key = std::string(kOutboxPrefix) + store::key::time_seq(last_ns_, ++seq_);
   }
   json v{{"body", body}, {"enqueuedAt", now}};
+  if (!tip.tip_id.empty()) {
+    v["tipId"] = tip.tip_id;
+    v["bodyHidden"] = tip.body_hidden;
+  }
   std::string value = v.dump(-1, ' ', false, json::error_handler_t::replace);
   auto st = store_.update([&](store::WriteTxn& txn) -> Status {
     if (also)
@@ -106,6 +117,11 @@ bool Outbox::read_head(Item& out) const {
       if (j.is_object() && j.contains("body") && j["body"].is_string()) {
         out.body = j["body"].get<std::string>();
         out.enqueued_ns = j.value("enqueuedAt", int64_t{0});
+        const auto t = j.find("tipId");
+        const auto alt = j.find("bodyHidden");
+        const bool for_tip = t != j.end() && t->is_string() && alt != j.end() && alt->is_string();
+        out.tip_id = for_tip ? t->get<std::string>() : std::string();  // rows without: sent as they are
+        out.body_hidden = for_tip ? alt->get<std::string>() : std::string();
       } else {
         out.body.clear();  // unreadable entry: dropped by run()
         out.enqueued_ns = -1;
@@ -166,9 +182,12 @@ void Outbox::run() {
       lock.lock();
       continue;
     }
-    DeliveryOutcome out = send_(item.body);
+    // Asked at every attempt: the streamer may hide the message while Owncast is down.
+    const bool redact = !item.tip_id.empty() && opts_.hidden && opts_.hidden(item.tip_id);
+    DeliveryOutcome out = send_(redact ? item.body_hidden : item.body);
     if (out.kind == Delivery::sent) {
       remove(item.key);  // before counting, so pending() is settled once sent() moves
+      if (redact) redacted_->inc();
       sent_->inc();
     } else {
       ++attempts;

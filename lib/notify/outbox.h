@@ -3,7 +3,11 @@
 // delivers messages one at a time in enqueue order, retrying with exponential backoff, and
 // deletes each once it is sent or has failed permanently. Messages left over from a previous
 // run are delivered after the outbox is started again. Delivery never touches anything else:
-// a tip is final before its announcement is enqueued.
+// a tip is final before its announcement is enqueued. A message enqueued for a tip with the
+// text without the tip's message beside it (Queued::tip_id, body_hidden) is asked about before
+// every attempt, retries included: when OutboxOptions::hidden says the streamer hid the message
+// meanwhile, the text without it is sent instead (counted in announcements_redacted_total), as
+// for an announcement rendered after the message was hidden.
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -35,9 +39,12 @@ struct OutboxOptions {
   // A message still failing this long after it was enqueued is dropped (counted as failed).
   // Zero: retry forever.
   std::chrono::milliseconds max_age{24 * 60 * 60 * 1000};
-  // Registers announcements_sent_total, announcements_failed_total and the
-  // announcements_pending gauge. May be null. Must outlive the Outbox.
+  // Registers announcements_sent_total, announcements_failed_total,
+  // announcements_redacted_total and the announcements_pending gauge. May be null. Must outlive
+  // the Outbox.
   Metrics* metrics = nullptr;
+  // Whether the streamer hid a tip's message (then its queued announcement goes out without it).
+  std::function<bool(std::string_view tip_id)> hidden;
 };
 
 // One delivery attempt, e.g. ChatPoster::post_system_message. Called on the outbox thread only.
@@ -60,14 +67,21 @@ class Outbox {
   // The same, with the caller's writes in the same transaction (e.g. the record that this tip's
   // announcement is queued). When `also` fails nothing is written and its error is returned.
   Status enqueue(const std::string& body, const std::function<Status(store::WriteTxn&)>& also);
+  // A tip's announcement: `body_hidden` is the text without the tip's message, sent instead of
+  // `body` when the message is hidden by the time of an attempt.
+  struct ForTip {
+    std::string tip_id, body_hidden;
+  };
+  Status enqueue(const std::string& body, const std::function<Status(store::WriteTxn&)>& also, const ForTip& tip);
 
   uint64_t pending() const { return pending_->load(); }
   uint64_t sent() const { return sent_->value(); }
   uint64_t failed() const { return failed_->value(); }
+  uint64_t redacted() const { return redacted_->value(); }
 
  private:
   struct Item {
-    std::string key, body;
+    std::string key, body, tip_id, body_hidden;
     int64_t enqueued_ns = 0;
   };
   bool read_head(Item& out) const;
@@ -79,9 +93,10 @@ class Outbox {
   Sender send_;
   OutboxOptions opts_;
 
-  Counter own_sent_, own_failed_;
+  Counter own_sent_, own_failed_, own_redacted_;
   Counter* sent_;
   Counter* failed_;
+  Counter* redacted_;
   std::shared_ptr<std::atomic<uint64_t>> pending_;
 
   std::mutex key_mu_;

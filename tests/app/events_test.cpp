@@ -266,3 +266,43 @@ TEST_CASE("app events: kill -9 around the publish, restart: one announcement, on
     CHECK((*sum)["tipCount"] == 1);
   }
 }
+
+// Owncast is down when a tip completes; the streamer hides the tip's message while its
+// announcement waits in the outbox; when Owncast is back the announcement goes out without it.
+TEST_CASE("app events: a message hidden while Owncast is down is left out of the queued announcement",
+          "[tip][sandbox]") {
+  test::Sandbox sb{{"--wait", "0"}};
+  test::FakeOwncast owncast;
+  test::TempDir dir;
+  auto k = openpayments::PrivateKey::generate();
+  REQUIRE(k);
+  REQUIRE(k->write_pem_file(dir.file("key.pem")));
+  sb.register_key("streamer", k->public_jwk("app-key"));
+  const std::string token = owncast.add_token("tips", {"CAN_SEND_SYSTEM_MESSAGES"});
+  const std::string chat = "/api/integrations/chat/system";
+  owncast.script("POST", chat, {503, R"({"error":"down"})"}, 2);  // two attempts fail (~1 s apart)
+  const std::string password = "correct horse battery";
+  test::RunningApp app(dir.file("data"), {"--wallet-address", sb.wallet("streamer"), "--key-id", "app-key",
+                                          "--key-file", dir.file("key.pem"), "--op-dev-hosts", sb.dev_host(),
+                                          "--owncast-url", owncast.url(), "--owncast-token", token,
+                                          "--owncast-reconcile", "0", "--admin-password", password});
+  auto c = app.client();
+  const std::string id = decided_tip(c, sb, "alice", "accept");
+  REQUIRE(poll_final(c, id)["status"] == "completed");
+  auto tried = [&] { return owncast.calls("POST", chat).size(); };
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (tried() < 1 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(tried() >= 1);
+  REQUIRE(owncast.system_messages().empty());  // refused so far
+  auto hide = c.Post(("/plugins/wm/api/tips/" + id + "/hide").c_str(), {{"Authorization", test::basic_auth(password)}},
+                     json{{"hidden", true}}.dump(), "application/json");
+  REQUIRE(hide);
+  REQUIRE(hide->status == 200);
+  while (owncast.system_messages().empty() && std::chrono::steady_clock::now() < until + std::chrono::seconds(20))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto sent = owncast.system_messages();
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].find("Alice") != std::string::npos);
+  CHECK(sent[0].find("events") == std::string::npos);  // the hidden message is not in chat
+  CHECK(owncast.calls("POST", chat).front().body.find("events") != std::string::npos);  // it was, before hiding
+}

@@ -3,11 +3,13 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <deque>
 #include <future>
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -398,4 +400,57 @@ TEST_CASE("notify: announce_tip renders the template and delivers the escaped te
   CHECK(owncast.texts() == std::vector<std::string>{
                                "🎉 &lt;b&gt;Eve&lt;/b&gt; tipped 5.00 EUR — "
                                "&#33;&#91;i&#93;&#40;http&#58;//evil/x&#46;png&#41;"});
+}
+
+TEST_CASE("notify: a message hidden while its announcement waits goes out without it") {
+  // Owncast answers 500 twice: meanwhile the streamer hides tip T's message.
+  FakeOwncast owncast({server_error(), server_error()});
+  wm::test::TempDir dir;
+  auto store = open_store(dir);
+  std::mutex m;
+  std::set<std::string> hidden;
+  auto o = fast();
+  o.initial_backoff = 50ms;
+  o.hidden = [&](std::string_view id) {
+    std::lock_guard<std::mutex> l(m);
+    return hidden.count(std::string(id)) > 0;
+  };
+  Outbox outbox(*store, poster_for(owncast.url()), o);
+  REQUIRE(outbox.enqueue("Nova tipped 5.00 EUR: you are rude", nullptr, {"T", "Nova tipped 5.00 EUR"}).ok());
+  REQUIRE(outbox.enqueue("Ada tipped 1.00 EUR: hello", nullptr, {"U", "Ada tipped 1.00 EUR"}).ok());
+  REQUIRE(outbox.enqueue("a plain message").ok());  // no tip: sent as it is
+  outbox.start();
+  REQUIRE(eventually([&] { return owncast.count() >= 1; }));  // T tried once, refused
+  {
+    std::lock_guard<std::mutex> l(m);
+    hidden.insert("T");
+  }
+  REQUIRE(eventually([&] { return outbox.sent() == 3; }));
+  const auto texts = owncast.texts();
+  REQUIRE(texts.size() == 5);
+  // Requests: T refused twice (the first before it was hidden), T accepted, then U and the plain one.
+  CHECK(texts[0] == "Nova tipped 5.00 EUR: you are rude");
+  CHECK(texts[2] == "Nova tipped 5.00 EUR");  // what Owncast accepted: without the hidden message
+  CHECK(texts[3] == "Ada tipped 1.00 EUR: hello");  // U's message was not hidden
+  CHECK(texts[4] == "a plain message");
+  CHECK(outbox.redacted() == 1);
+  CHECK(outbox.failed() == 0);
+}
+
+TEST_CASE("notify: an outbox row written before tip ids were kept is still delivered") {
+  FakeOwncast owncast;
+  wm::test::TempDir dir;
+  auto store = open_store(dir);
+  const json old{{"body", "from an older version"}, {"enqueuedAt", 1}};
+  REQUIRE(store->update([&](wm::store::WriteTxn& w) {
+    return w.put(store->table(wm::notify::kOutboxTable), std::string(wm::notify::kOutboxPrefix) + "0000000000000001", old.dump());
+  }));
+  auto o = fast();
+  o.hidden = [](std::string_view) { return true; };
+  o.max_age = 0ms;
+  Outbox outbox(*store, poster_for(owncast.url()), o);
+  outbox.start();
+  REQUIRE(eventually([&] { return outbox.sent() == 1; }));
+  CHECK(owncast.texts() == std::vector<std::string>{"from an older version"});
+  CHECK(outbox.redacted() == 0);
 }
