@@ -1,10 +1,11 @@
 // Admin "Alerts" view: overlay URLs with copy buttons, a live preview of the alert overlay (an
 // iframe of it at quarter size: "Send test alert" shows there), test / skip / new key, the alert history
-// with Replay, and the alert settings (style and variations by amount) as JSON.
+// with Replay, and the alert settings (alert_style.js: a form, and JSON under "Advanced").
 import { api } from './api.js';
 import { $, el, busy, copyText, showError, toast } from './dom.js';
 import { enterGoals } from './goals.js';
 import { enterModeration } from './moderation.js';
+import { enterAlertStyle } from './alert_style.js';
 
 let wired = false;
 
@@ -41,10 +42,6 @@ async function loadHistory() {
   }
 }
 
-async function loadSettings() {
-  $('alerts-settings').value = JSON.stringify(await api.get('/plugins/wm/api/alerts/settings'), null, 2);
-}
-
 function wire() {
   if (wired) return;
   wired = true;
@@ -61,24 +58,12 @@ function wire() {
     await loadUrls();
     toast('New overlay key: update the URLs in OBS');
   });
-  $('alerts-settings-form').addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const out = $('alerts-settings-error');
-    out.hidden = true;
-    let body;
-    try { body = JSON.parse($('alerts-settings').value); } catch {
-      out.textContent = 'This is not valid JSON.';
-      out.hidden = false;
-      return;
-    }
-    try { await api.put('/plugins/wm/api/alerts/settings', body); toast('Alert settings saved'); } catch (e) { showError(out, e); }
-  });
 }
 
 export async function enter() {
   wire();
   try {
-    await Promise.all([loadUrls(), loadHistory(), loadSettings(), enterGoals(), enterModeration()]);
+    await Promise.all([loadUrls(), loadHistory(), enterAlertStyle(), enterGoals(), enterModeration()]);
   } catch (e) {
     showError($('alerts-error'), e);
   }

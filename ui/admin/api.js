@@ -79,8 +79,28 @@ export async function request(method, path, body, options = {}) {
   return data;
 }
 
+// Raw bytes (e.g. an uploaded sound) with their own Content-Type; resolves with the JSON answer.
+export async function upload(path, blob, type) {
+  const headers = { Accept: 'application/json', 'Content-Type': type || 'application/octet-stream' };
+  if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  let res;
+  try {
+    res = await fetch(path, { method: 'POST', headers, body: blob, credentials: 'same-origin', cache: 'no-store' });
+  } catch (e) {
+    throw new ApiError(0, 'network_error', 'owncast-wm is not reachable. Is it still running?', null);
+  }
+  let data = null;
+  try { data = await res.json(); } catch { data = null; }
+  if (!res.ok) {
+    const e = data && data.error && typeof data.error === 'object' ? data.error : null;
+    throw new ApiError(res.status, e?.code || `http_${res.status}`, e?.message || describeHttp(res.status), data);
+  }
+  return data;
+}
+
 export const api = {
   get: (path, query, options) => request('GET', withQuery(path, query), undefined, options),
   post: (path, body, options) => request('POST', path, body === undefined ? {} : body, options),
   put: (path, body, options) => request('PUT', path, body, options),
+  del: (path, options) => request('DELETE', path, undefined, options),
 };
