@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startWm, launchChromium, outputDir } from './helpers.mjs';
+import { startWm, launchChromium, outputDir, until } from './helpers.mjs';
 
 const PASSWORD = 'correct horse battery';
 let wm;
@@ -120,6 +120,13 @@ test('admin Alerts view: the live preview shows the test alert when "Send test a
   await page.locator('[data-testid="alerts-test"]').click();
   await preview.locator('.alert', { hasText: 'Test Viewer tipped' }).waitFor({ timeout: 10000 });
   await page.screenshot({ path: join(out, 'alerts-admin-preview.png') });
+  // Each overlay can be previewed: the goal bar, recent tips, top supporters.
+  for (const which of ['goal', 'recent', 'top']) {
+    await page.locator('[data-testid="alerts-preview-which"]').selectOption(which);
+    await until(async () => (await page.locator('#alerts-preview').getAttribute('src') || '').includes(`/plugins/wm/overlay/${which}?key=`),
+      `the ${which} preview`, 10000);
+    await preview.locator('#root').waitFor({ state: 'attached', timeout: 10000 });
+  }
   assert.deepEqual(problems, []);
   await context.close();
 });

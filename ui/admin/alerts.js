@@ -8,6 +8,7 @@ import { enterModeration } from './moderation.js';
 import { enterAlertStyle } from './alert_style.js';
 
 let wired = false;
+let urls = {};
 
 // The preview is a real overlay client (it counts toward --sse-max-clients while the view is open).
 // Same origin as this page (the URL for OBS carries the public URL, which may be another host).
@@ -20,7 +21,8 @@ function showPreview(url) {
 
 async function loadUrls() {
   const info = await api.get('/plugins/wm/api/overlays');
-  showPreview(info.urls.alerts);
+  urls = info.urls;
+  showPreview(urls[$('alerts-preview-which').value] || urls.alerts);
   const list = $('alerts-urls');
   list.replaceChildren();
   for (const [name, url] of Object.entries(info.urls)) {
@@ -50,6 +52,10 @@ function wire() {
     err.hidden = true;
     try { await fn(); } catch (e) { showError(err, e); }
   }));
+  $('alerts-preview-which').addEventListener('change', () => {
+    const url = urls[$('alerts-preview-which').value];
+    if (url) showPreview(url);
+  });
   act('alerts-test', async () => { await api.post('/plugins/wm/api/alerts/test'); toast('Test alert sent'); });
   act('alerts-skip', () => api.post('/plugins/wm/api/alerts/skip'));
   act('alerts-rekey', async () => {
